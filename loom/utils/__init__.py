@@ -1,0 +1,1 @@
+"""Utilities: naming, dtypes, seeding, summaries."""

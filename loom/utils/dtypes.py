@@ -1,0 +1,44 @@
+"""Dtype names as Keras spells them ("float32"), and the default float type."""
+
+import jax.numpy as jnp
+import numpy as np
+
+_floatx = "float32"
+
+
+def floatx() -> str:
+    return _floatx
+
+
+def set_floatx(value: str) -> None:
+    global _floatx
+    value = standardize_dtype(value)
+    if not is_float(value):
+        raise ValueError(f"set_floatx expects a floating dtype such as 'float32'; received {value!r}.")
+    _floatx = value
+
+
+def standardize_dtype(dtype) -> str:
+    """Any dtype-like (None, "float", np.float32, jnp.dtype) -> a canonical name."""
+    if dtype is None:
+        return floatx()
+    if dtype in ("float", "floatx"):
+        return floatx()
+    if hasattr(dtype, "name") and not isinstance(dtype, (str, type)):
+        return jnp.dtype(dtype).name
+    try:
+        return jnp.dtype(dtype).name
+    except TypeError as err:
+        raise TypeError(f"Expected a dtype such as 'float32' or 'int32'; received {dtype!r}.") from err
+
+
+def is_float(dtype) -> bool:
+    return np.issubdtype(jnp.dtype(standardize_dtype(dtype)), np.floating)
+
+
+def is_int(dtype) -> bool:
+    return np.issubdtype(jnp.dtype(standardize_dtype(dtype)), np.integer)
+
+
+def result_type(*dtypes) -> str:
+    return jnp.result_type(*[standardize_dtype(d) for d in dtypes]).name
