@@ -1,0 +1,1 @@
+"""Training and inference engine (host loop, compiled steps, data adapters)."""
