@@ -10,7 +10,9 @@ from loom import initializers as initializers
 from loom import layers as layers
 from loom import models as models
 from loom import ops as ops
+from loom import random as random
 from loom import regularizers as regularizers
+from loom import utils as utils
 from loom.layers import Input as Input
 from loom.layers import InputSpec as InputSpec
 from loom.layers import Layer as Layer

@@ -34,6 +34,8 @@ class SymbolicTensor:
         self.name = name
         self.sparse = sparse
         self._history = None
+        # Spec of the mask that travels with this tensor (Embedding(mask_zero=True) ...).
+        self._keras_mask = None
         # Set on the result of `a == b` / `a != b` between two symbolic tensors so
         # that `assert layer.get_output_at(0) == encoded_a` reads as identity.
         self._identity_comparison = None

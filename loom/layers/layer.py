@@ -7,6 +7,7 @@ scope (``stateless_call``) the same ``call`` reads its variables from the scope,
 which makes it a pure function for ``jax.jit`` and ``jax.grad``.
 """
 
+import functools
 import inspect
 
 import jax
@@ -116,6 +117,7 @@ class Layer(NodeAccessMixin, Operation):
         # without writing get_config (as Keras 3 does).
         try:
             bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            bound.apply_defaults()
             arguments = dict(bound.arguments)
             arguments.pop(next(iter(arguments)), None)
             extra = arguments.pop("kwargs", {})
@@ -124,6 +126,20 @@ class Layer(NodeAccessMixin, Operation):
             arguments = None
         object.__setattr__(instance, "_init_arguments", arguments)
         return instance
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
+            # As in Keras: a layer is built once its own build() returns, however it is called.
+            user_build = cls.__dict__["build"]
+
+            @functools.wraps(user_build)
+            def build(self, *args, **kwargs):
+                user_build(self, *args, **kwargs)
+                self.built = True
+
+            build._marks_built = True
+            cls.build = build
 
     def __init__(
         self,
@@ -478,9 +494,27 @@ class Layer(NodeAccessMixin, Operation):
 
         self._maybe_build(args, kwargs)
         check_input_spec(self.input_spec, _flat_shapes(first), self)
-        if any_symbolic((args, kwargs)):
-            return self._symbolic_call(args, kwargs, call_kwargs, training)
-        return self._call_body(args, call_kwargs, training)
+        if not any_symbolic((args, kwargs)):
+            return self._call_body(args, call_kwargs, training)
+        mask = kwargs["mask"] if "mask" in kwargs else _symbolic_mask(first)
+        if self._call_has_mask and mask is not None:
+            call_kwargs["mask"] = mask
+        outputs = self._symbolic_call(args, kwargs, call_kwargs, training)
+        self._attach_output_masks(first, mask, outputs)
+        return outputs
+
+    def _attach_output_masks(self, first, mask, outputs) -> None:
+        """Give symbolic outputs the spec of their mask, so later layers see one while
+        their shapes are inferred (actual masks are computed when the graph runs)."""
+        if type(self).compute_mask is Layer.compute_mask and (mask is None or not self.supports_masking):
+            return
+        spec = shape_inference.infer_output_spec(
+            lambda inputs, mask: self.compute_mask(inputs, mask), (first, mask), {}, describe=self.describe()
+        )
+        flat_outputs = [t for t in jax.tree_util.tree_leaves(outputs) if isinstance(t, SymbolicTensor)]
+        masks = spec if isinstance(spec, (list, tuple)) else [spec] * len(flat_outputs)
+        for output, output_mask in zip(flat_outputs, masks):
+            output._keras_mask = output_mask
 
     def _check_tensors(self, first) -> None:
         leaves = first if isinstance(first, (list, tuple)) else list(first.values()) if isinstance(first, dict) else [first]
@@ -651,6 +685,15 @@ class Layer(NodeAccessMixin, Operation):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _symbolic_mask(first):
+    if isinstance(first, SymbolicTensor):
+        return getattr(first, "_keras_mask", None)
+    if isinstance(first, (list, tuple)):
+        masks = [getattr(t, "_keras_mask", None) for t in first]
+        return None if all(m is None for m in masks) else masks
+    return None
 
 
 def _is_json_like(value) -> bool:

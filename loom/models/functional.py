@@ -43,12 +43,14 @@ def _flatten(structure, what: str) -> list:
     return values
 
 
-def _check_input_shape(model, tensor: SymbolicTensor, value) -> None:
+def _check_input_shape(model, tensor: SymbolicTensor, value, check_batch_dim: bool = True) -> None:
     shape = getattr(value, "shape", None)
     if shape is None:
         return
     shape = tuple(d if isinstance(d, int) else None for d in shape)
     expected = tensor.shape
+    if not check_batch_dim and expected:
+        expected = (None,) + tuple(expected[1:])
     if len(shape) != len(expected) or any(e is not None and d is not None and e != d for e, d in zip(expected, shape)):
         raise ValueError(
             f"Model '{model.name}' expects input '{tensor.name}' of shape {expected}; received "
@@ -258,8 +260,9 @@ class Functional(Model):
         return [name for name, t in zip(names, self._inputs) if not getattr(t.operation, "is_constant", False)]
 
     # --- running --------------------------------------------------------------------
-    def _feed(self, inputs) -> dict:
-        """Map the model's fed input tensors to the given values, checking their number."""
+    def _feed(self, inputs, check_batch_dim: bool = True) -> dict:
+        """Map the model's fed input tensors to the given values, checking their number
+        and shapes (``check_batch_dim=False`` for whole datasets, batched later)."""
         fed, names = self._fed_inputs, self._fed_input_names
         constant_note = (
             f" (constant inputs made with Input(tensor=...) are not fed: {len(self._inputs) - len(fed)})"
@@ -289,8 +292,12 @@ class Functional(Model):
                 f"received {len(values)}."
             )
         for tensor, value in zip(fed, values):
-            _check_input_shape(self, tensor, value)
-        return {id(t): v for t, v in zip(fed, values)}
+            _check_input_shape(self, tensor, value, check_batch_dim)
+        mapping = {id(t): v for t, v in zip(fed, values)}
+        for tensor in self._inputs:
+            if id(tensor) not in mapping:
+                mapping[id(tensor)] = tensor.operation.constant_value()
+        return mapping
 
     def _pack(self, values: list):
         if isinstance(self._outputs_struct, dict):
@@ -327,6 +334,8 @@ class Functional(Model):
             values, _ = replay(self._nodes, self._feed(inputs))
         replayed = [values[id(t)] for t in self._outputs]
         outputs = [SymbolicTensor(t.shape, t.dtype, name=f"{self.name}/{t.name}") for t in replayed]
+        for output, inner in zip(outputs, replayed):
+            output._keras_mask = inner._keras_mask
         node = Node(self, args, kwargs, self._pack(outputs))
         for inner in created:
             if inner.parent_node is None:

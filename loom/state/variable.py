@@ -69,10 +69,10 @@ class Variable:
         else:
             value = initializer
             if dtype is None:
-                dtype = getattr(value, "dtype", None)
-                dtype = standardize_dtype(dtype) if dtype is not None else None
-                if dtype is None or (dtype == "float64" and not jax.config.jax_enable_x64):
-                    dtype = standardize_dtype(None) if not _is_int_like(value) else "int32"
+                given = getattr(value, "dtype", None)
+                given = given if given is not None else np.asarray(value).dtype
+                # Without x64, float64 data becomes float32 and int64 int32, as in JAX.
+                dtype = jax.dtypes.canonicalize_dtype(given)
             dtype = standardize_dtype(dtype)
         with jax.ensure_compile_time_eval():
             value = jnp.asarray(value, dtype=dtype)
@@ -150,10 +150,3 @@ class Variable:
 
     # Variables are compared and hashed by identity, like layers.
     __hash__ = object.__hash__
-
-
-def _is_int_like(value) -> bool:
-    dtype = getattr(value, "dtype", None)
-    if dtype is not None:
-        return np.issubdtype(np.dtype(dtype), np.integer)
-    return isinstance(value, int) and not isinstance(value, bool)

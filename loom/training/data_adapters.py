@@ -22,26 +22,36 @@ def _as_array(value, what: str):
     return array
 
 
-def standardize_inputs(model, x, what: str = "predict"):
-    """``x`` as the model's call expects it: arrays in the structure of its fed inputs.
+def _is_nested_numbers(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_is_nested_numbers(v) for v in value)
+    return isinstance(value, (int, float, bool, np.number))
+
+
+def convert_inputs(model, x, what: str = "predict"):
+    """``x`` with every leaf converted to an array (a list of plain numbers is one array)."""
+    if x is None:
+        raise ValueError(f"{what} needs input data `x`; received None.")
+    if isinstance(x, dict):
+        return {k: _as_array(v, what) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        if _is_nested_numbers(x) and len(getattr(model, "_fed_inputs", [None])) == 1:
+            return _as_array(x, what)
+        return [_as_array(v, what) for v in x]
+    return _as_array(x, what)
+
+
+def validate_inputs(model, x, what: str = "predict") -> int:
+    """Check ``x`` against the model's inputs; returns the number of samples.
 
     Raises:
         ValueError: wrong number of arrays, unknown or missing dict keys, shapes
             that do not fit the model's inputs, or differing sample counts.
     """
-    if x is None:
-        raise ValueError(f"{what} needs input data `x`; received None.")
-    if isinstance(x, dict):
-        x = {k: _as_array(v, what) for k, v in x.items()}
-    elif isinstance(x, (list, tuple)):
-        x = [_as_array(v, what) for v in x]
-    else:
-        x = _as_array(x, what)
     feed = getattr(model, "_feed", None)
-    if feed is not None:
-        feed(x)  # raises on wrong count, unknown keys, incompatible shapes
-    check_sample_counts(x, what, getattr(model, "_fed_input_names", None))
-    return x
+    if feed is not None and getattr(model, "_inputs", None) is not None:
+        feed(x, check_batch_dim=False)  # raises on wrong count, unknown keys, bad shapes
+    return check_sample_counts(x, what, getattr(model, "_fed_input_names", None))
 
 
 def check_sample_counts(structure, what: str, names=None) -> int:

@@ -17,7 +17,7 @@ class Trainer:
 
     def _ensure_built(self, x) -> None:
         """Build a model whose weights do not exist yet by calling it on a sample."""
-        if not self.built or not self.variables:
+        if not self.built:
             sample = data_adapters.slice_rows(x, 0, 1)
             self(sample)
 
@@ -44,10 +44,11 @@ class Trainer:
             batch_size: samples per compiled call (32 by default, or the model's
                 fixed batch size).
         """
-        x = data_adapters.standardize_inputs(self, x, what=f"Model '{self.name}'.predict")
-        count = data_adapters.check_sample_counts(x, "predict")
-        batch_size = self._resolve_batch_size(batch_size)
+        what = f"Model '{self.name}'.predict"
+        x = data_adapters.convert_inputs(self, x, what)
         self._ensure_built(x)
+        count = data_adapters.validate_inputs(self, x, what)
+        batch_size = self._resolve_batch_size(batch_size)
         function = self._predict_function()
         trainable, non_trainable = self._variable_values()
         fixed = data_adapters.fixed_batch_size(self)
@@ -64,8 +65,10 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Outputs for one batch ``x``, as NumPy arrays."""
-        x = data_adapters.standardize_inputs(self, x, what=f"Model '{self.name}'.predict_on_batch")
+        what = f"Model '{self.name}'.predict_on_batch"
+        x = data_adapters.convert_inputs(self, x, what)
         self._ensure_built(x)
+        data_adapters.validate_inputs(self, x, what)
         trainable, non_trainable = self._variable_values()
         outputs = self._predict_function()(trainable, non_trainable, x)
         return jax.tree_util.tree_map(np.asarray, outputs)
