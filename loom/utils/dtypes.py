@@ -1,7 +1,6 @@
 """Dtype names as Keras spells them ("float32"), and the default float type."""
 
 import jax.numpy as jnp
-import numpy as np
 
 _floatx = "float32"
 
@@ -33,11 +32,12 @@ def standardize_dtype(dtype) -> str:
 
 
 def is_float(dtype) -> bool:
-    return np.issubdtype(jnp.dtype(standardize_dtype(dtype)), np.floating)
+    # jnp.issubdtype knows bfloat16 and the float8 types; np.issubdtype does not.
+    return bool(jnp.issubdtype(jnp.dtype(standardize_dtype(dtype)), jnp.floating))
 
 
 def is_int(dtype) -> bool:
-    return np.issubdtype(jnp.dtype(standardize_dtype(dtype)), np.integer)
+    return bool(jnp.issubdtype(jnp.dtype(standardize_dtype(dtype)), jnp.integer))
 
 
 def result_type(*dtypes) -> str:
