@@ -60,10 +60,12 @@ class SymbolicTensor:
         name = f", name={self.name}" if self.name else ""
         return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}{name}>"
 
-    def __array__(self, *args, **kwargs):
-        raise TypeError(SYMBOLIC_TO_ARRAY_MESSAGE.format(tensor=repr(self)))
+    # `array * symbolic` must reach our reflected operators: NumPy defers to objects
+    # that set __array_ufunc__ = None, and JAX defers to objects it cannot convert
+    # (so there is deliberately no __jax_array__ here).
+    __array_ufunc__ = None
 
-    def __jax_array__(self):
+    def __array__(self, *args, **kwargs):
         raise TypeError(SYMBOLIC_TO_ARRAY_MESSAGE.format(tensor=repr(self)))
 
     def numpy(self):

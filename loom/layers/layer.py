@@ -546,7 +546,11 @@ class Layer(NodeAccessMixin, Operation):
             outputs = self.call(*args, **call_kwargs)
             if self.activity_regularizer is not None:
                 for output in jax.tree_util.tree_leaves(outputs):
-                    self.add_loss(self.activity_regularizer(output))
+                    loss = self.activity_regularizer(output)
+                    if output.ndim > 0:
+                        # As Keras 3: per-sample strength, independent of the batch size.
+                        loss = loss / jnp.maximum(jnp.asarray(output.shape[0], loss.dtype), 1)
+                    self.add_loss(loss)
         return outputs
 
     def _convert_inputs(self, args):
@@ -602,7 +606,9 @@ class Layer(NodeAccessMixin, Operation):
         if any(m is not None for m in input_masks):
             first = node.arguments.first_argument
             if isinstance(first, (list, tuple)):
-                mask = list(input_masks[: len(first)])
+                # Masks follow the symbolic tensors; constants in the list have none.
+                masks = iter(input_masks)
+                mask = [next(masks) if isinstance(item, SymbolicTensor) else None for item in first]
             else:
                 mask = input_masks[0]
             if self._call_has_mask and "mask" not in kwargs:

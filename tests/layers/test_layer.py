@@ -161,7 +161,7 @@ def test_add_loss_and_regularizer_losses():
     dense = Dense(1, kernel_regularizer=loom.regularizers.L2(0.5), activity_regularizer=loom.regularizers.L1(2.0))
     y = dense(np.ones((1, 2)))
     kernel = dense.get_weights()[0]
-    expected = [2.0 * np.abs(np.asarray(y)).sum(), 0.5 * (kernel**2).sum()]
+    expected = [2.0 * np.abs(np.asarray(y)).sum() / 1, 0.5 * (kernel**2).sum()]  # activity: per sample
     np.testing.assert_allclose([float(v) for v in dense.losses], expected, rtol=1e-5)
 
 
