@@ -119,6 +119,12 @@ class Variable:
     def __len__(self):
         return self.shape[0]
 
+    def __float__(self):
+        return float(np.asarray(self.value))
+
+    def __int__(self):
+        return int(np.asarray(self.value))
+
     # --- writing -------------------------------------------------------------
     def assign(self, value):
         value = jnp.asarray(value, dtype=self.dtype)
