@@ -5,11 +5,15 @@ loom implements.
 """
 
 from loom import activations as activations
+from loom import callbacks as callbacks
 from loom import constraints as constraints
 from loom import initializers as initializers
 from loom import layers as layers
+from loom import losses as losses
+from loom import metrics as metrics
 from loom import models as models
 from loom import ops as ops
+from loom import optimizers as optimizers
 from loom import random as random
 from loom import regularizers as regularizers
 from loom import utils as utils

@@ -78,11 +78,18 @@ def constant_subset_model(x_pk: np.ndarray, coefficients: np.ndarray) -> keras.M
     return keras.Model([x, rows], out, name="seed_001_constant")
 
 
-def constant_subset_data(samples: int = 512, m: int = 4, n: int = 3, seed: int = 0):
+def constant_subset_data(samples: int = 512, m: int = 3, n: int = 3, seed: int = 0):
+    """x ~ N(0, 1), labelled by which of its first m coordinates is largest.
+
+    The model's logits are linear in exp(x / c) (one free weight per (row, feature)),
+    so the rule is exactly learnable, and the m classes are equally likely.
+    """
+    if m > n:
+        raise ValueError(f"constant_subset_data needs m <= n; received m={m}, n={n}.")
     rng = np.random.default_rng(seed)
     x_pk = rng.normal(size=(m, n)).astype("float32")
     x = rng.normal(size=(samples, n)).astype("float32")
-    labels = np.argmin(((x[:, None, :] - x_pk[None]) ** 2).sum(-1), axis=1)  # nearest row of x_pk
+    labels = x[:, :m].argmax(1)
     return x_pk, np.full((n,), 2.0, "float32"), x, np.eye(m, dtype="float32")[labels]
 
 
@@ -127,14 +134,22 @@ def siamese_model(features: int = 64, units: int = 32) -> tuple:
 
 
 def siamese_data(samples: int = 512, features: int = 64, seed: int = 0):
+    """Pairs of "tweets"; label 1 when both are by the reference author (author 0).
+
+    The seed's head (concatenate, then one sigmoid unit) computes f(a) + g(b), which
+    cannot test whether two arbitrary authors are equal; "both by author 0" is an
+    AND of per-tweet facts, which it can learn.
+    """
     rng = np.random.default_rng(seed)
-    authors = rng.normal(size=(8, features)).astype("float32")
-    first, second = rng.integers(0, 8, samples), rng.integers(0, 8, samples)
-    same = rng.random(samples) < 0.5
-    second = np.where(same, first, second)
-    a = authors[first] + 0.3 * rng.normal(size=(samples, features)).astype("float32")
-    b = authors[second] + 0.3 * rng.normal(size=(samples, features)).astype("float32")
-    return [a, b], (first == second).astype("float32")[:, None]
+    authors = rng.normal(size=(6, features)).astype("float32")
+    positive = rng.random(samples) < 0.5
+    first = np.where(positive, 0, rng.integers(0, 6, samples))
+    second = np.where(positive, 0, rng.integers(1, 6, samples))
+    swap = rng.random(samples) < 0.5
+    first, second = np.where(swap, second, first), np.where(swap, first, second)
+    a = authors[first] + 0.5 * rng.normal(size=(samples, features)).astype("float32")
+    b = authors[second] + 0.5 * rng.normal(size=(samples, features)).astype("float32")
+    return [a, b], ((first == 0) & (second == 0)).astype("float32")[:, None]
 
 
 # --- (e) seed 004: a weighted ensemble of trained models ------------------------------

@@ -1,4 +1,8 @@
-"""Data adapters: user data (arrays, lists, dicts) checked and shaped for a model."""
+"""Data adapters: user data (arrays, lists, dicts, batch iterables) checked and shaped for a model."""
+
+import queue
+import threading
+import warnings
 
 import jax
 import numpy as np
@@ -90,3 +94,163 @@ def fixed_batch_size(model) -> int | None:
     if len(sizes) > 1:
         raise ValueError(f"Model '{model.name}' has inputs with different fixed batch sizes {sorted(sizes)}.")
     return next(iter(sizes), None)
+
+
+# --- training data ------------------------------------------------------------------
+
+
+def is_array_like(value) -> bool:
+    return isinstance(value, (np.ndarray, jax.Array)) or (
+        isinstance(value, (list, tuple)) and _is_nested_numbers(value)
+    )
+
+
+def _is_one_array(x) -> bool:
+    return is_array_like(x) or (hasattr(x, "__array__") and not hasattr(x, "__next__"))
+
+
+def is_array_data(x) -> bool:
+    """Whether ``x`` is arrays (one, or a list/dict of them) rather than batches to iterate.
+
+    A list of arrays is one input per model input; a list of tuples is a list of
+    ``(x, y)`` batches.
+    """
+    if isinstance(x, dict):
+        return all(_is_one_array(v) or v is None for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return _is_nested_numbers(x) or all(_is_one_array(v) or v is None for v in x)
+    return _is_one_array(x)
+
+
+def standardize_targets(y, output_names: list, what: str) -> list:
+    """``y`` as a list aligned with the model's outputs (None where an output has no target)."""
+    count = len(output_names)
+    if y is None:
+        return [None] * count
+    if isinstance(y, dict):
+        unknown = sorted(set(y) - set(output_names))
+        if unknown:
+            raise ValueError(
+                f"{what} received targets for unknown outputs {unknown}; the model's outputs are {output_names}."
+            )
+        return [None if y.get(name) is None else _as_array(y[name], what) for name in output_names]
+    if isinstance(y, (list, tuple)) and count > 1:
+        if len(y) != count:
+            raise ValueError(
+                f"{what} expects {count} target arrays (one per output {output_names}); received {len(y)}."
+            )
+        return [None if v is None else _as_array(v, what) for v in y]
+    if isinstance(y, (list, tuple)) and count == 1 and len(y) == 1 and not _is_nested_numbers(y):
+        y = y[0]
+    if count > 1:
+        raise ValueError(
+            f"{what} received one target array but the model has {count} outputs {output_names}; "
+            "pass a list with one array per output, or a dict keyed by output name."
+        )
+    return [_as_array(y, what)]
+
+
+def standardize_sample_weight(sample_weight, output_names: list, what: str) -> list | None:
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, dict):
+        return [None if sample_weight.get(n) is None else _as_array(sample_weight[n], what) for n in output_names]
+    if isinstance(sample_weight, (list, tuple)) and len(output_names) > 1 and not _is_nested_numbers(sample_weight):
+        if len(sample_weight) != len(output_names):
+            raise ValueError(
+                f"{what}: `sample_weight` has {len(sample_weight)} arrays for {len(output_names)} outputs."
+            )
+        return [None if w is None else _as_array(w, what) for w in sample_weight]
+    weights = _as_array(sample_weight, what).astype(np.float32)
+    return [weights] * len(output_names)
+
+
+def check_counts(x_count: int, y: list, sample_weight, what: str) -> None:
+    for index, target in enumerate(y):
+        if target is not None and np.shape(target)[0] != x_count:
+            raise ValueError(
+                f"{what} received x with {x_count} samples but y{'' if len(y) == 1 else f'[{index}]'} with "
+                f"{np.shape(target)[0]} samples; each sample needs one target."
+            )
+    for weights in sample_weight or []:
+        if weights is not None and np.shape(weights)[0] != x_count:
+            raise ValueError(
+                f"{what} received x with {x_count} samples but sample_weight with {np.shape(weights)[0]}."
+            )
+
+
+def warn_on_nan(structure, label: str, what: str) -> None:
+    """Warn (once per array) when float data holds NaN or infinity: training on it diverges."""
+    for index, array in enumerate(jax.tree_util.tree_leaves(structure)):
+        if np.issubdtype(np.asarray(array).dtype, np.floating) and not np.all(np.isfinite(np.asarray(array))):
+            warnings.warn(
+                f"{what}: {label}{'' if index == 0 else f'[{index}]'} contains NaN or infinite values; the loss "
+                "will become NaN. Clean the data, or add callbacks.TerminateOnNaN() to stop when it does.",
+                stacklevel=4,
+            )
+
+
+def split_for_validation(x, y, sample_weight, fraction: float, count: int):
+    """Keras's validation_split: the last ``fraction`` of the samples, taken before shuffling."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"`validation_split` must be in (0, 1); received {fraction!r}.")
+    split = int(count * (1.0 - fraction))
+    if split == 0 or split == count:
+        raise ValueError(
+            f"validation_split={fraction} leaves {split} training and {count - split} validation samples of "
+            f"{count}; both parts need at least one sample."
+        )
+
+    def cut(structure, start, stop):
+        return jax.tree_util.tree_map(lambda a: a[start:stop], structure)
+
+    train = (cut(x, 0, split), cut(y, 0, split), cut(sample_weight, 0, split))
+    validation = (cut(x, split, count), cut(y, split, count), cut(sample_weight, split, count))
+    return train, validation
+
+
+def to_device(structure):
+    return jax.tree_util.tree_map(jax.device_put, structure)
+
+
+class PrefetchingIterator:
+    """Batches from any iterable, converted and moved to the device in a background
+    thread while the compiled step runs on the previous batch."""
+
+    _DONE = object()
+
+    def __init__(self, iterable, convert, steps: int | None = None, depth: int = 2):
+        self._queue = queue.Queue(maxsize=depth)
+        self._convert = convert
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fill, args=(iter(iterable), steps), daemon=True)
+        self._thread.start()
+
+    def _fill(self, iterator, steps):
+        produced = 0
+        try:
+            while not self._stop.is_set() and (steps is None or produced < steps):
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    break
+                self._queue.put(("item", self._convert(item)))
+                produced += 1
+        except BaseException as err:  # noqa: BLE001 - handed to the consuming thread
+            self._queue.put(("error", err))
+            return
+        self._queue.put(("done", None))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        kind, value = self._queue.get()
+        if kind == "item":
+            return value
+        if kind == "error":
+            raise value
+        raise StopIteration
+
+    def close(self):
+        self._stop.set()

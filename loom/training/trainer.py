@@ -1,25 +1,484 @@
-"""Trainer: the host side of inference and training, mixed into ``Model``.
+"""Trainer: the host side of training and inference, mixed into ``Model``.
 
-Every computation goes through ``stateless_call`` (the stateless scope), jitted
-once per input signature; the host only slices batches and gathers results.
-This module imports nothing from ``loom.models``: it works on ``self``.
+The host moves array data to the device once per ``fit``, picks how many steps
+each compiled call runs (the whole epoch when nothing needs batch-level
+updates, else enough for ~10 progress updates per second), and syncs once per
+call. Every computation goes through ``stateless_call``. This module imports
+nothing from ``loom.models``: it works on ``self``.
 """
+
+import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from loom import callbacks as callbacks_module
+from loom import optimizers
+from loom.state.seed_generator import make_default_seed
 from loom.training import data_adapters
+from loom.training.compile_config import CompileLoss, CompileMetrics
+from loom.training.step import Steps, flatten_outputs
+from loom.training.train_state import StateBinding, TrainState
+
+_TARGET_SECONDS_PER_CALL = 0.1
 
 
 class Trainer:
-    """Inference (and, with compile/fit, training) for models."""
+    """compile / fit / evaluate / predict for models."""
 
+    compiled = False
+    stop_training = False
+    optimizer = None
+
+    # --- compile --------------------------------------------------------------------
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly: bool = False,
+        steps_per_execution="auto",
+        jit_compile=True,
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Configure training: optimizer, loss per output, loss weights, metrics.
+
+        Args:
+            optimizer: name ("adam") or optimizer instance.
+            loss: name, function ``f(y_true, y_pred)``, Loss object, list (one per
+                output, None to skip) or dict keyed by output name.
+            loss_weights: list or dict of scalar weights for the per-output losses.
+            metrics, weighted_metrics: list (applied to every output), list of
+                lists or dict by output; ``"accuracy"`` is resolved from the loss
+                and shapes as Keras does. Weighted metrics receive sample weights.
+            run_eagerly: run every step op by op (for debugging).
+            steps_per_execution: steps per compiled call; "auto" picks it.
+        """
+        if steps_per_execution != "auto" and (
+            isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) or steps_per_execution < 1
+        ):
+            raise ValueError(
+                f"`steps_per_execution` must be 'auto' or a positive int; received {steps_per_execution!r}."
+            )
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._compile_args = {
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+        }
+        self.run_eagerly = bool(run_eagerly)
+        self.jit_compile = jit_compile
+        self.steps_per_execution = steps_per_execution
+        self._training_seed = make_default_seed()
+        self._training = None
+        self.compiled = True
+        self.stop_training = False
+        names = getattr(self, "output_names", None) if hasattr(self, "_outputs") else None
+        if names:
+            CompileLoss(loss, loss_weights, names)  # validates names and counts now, not at fit time
+
+    def _require_compiled(self, method: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call model.compile(optimizer=..., loss=...) before model.{method}() on model '{self.name}'."
+            )
+
+    # --- building the compiled steps -----------------------------------------------
+    def _output_names_for(self, predictions) -> list:
+        if hasattr(self, "_outputs"):
+            return list(self.output_names)
+        if isinstance(predictions, dict):
+            return list(predictions)
+        if isinstance(predictions, (list, tuple)):
+            return [f"output_{i}" for i in range(len(predictions))]
+        return ["output"]
+
+    def _prediction_spec(self, x):
+        sample = data_adapters.slice_rows(x, 0, 1)
+        trainable, non_trainable = self._variable_values()
+        return jax.eval_shape(lambda t, n, s: self.stateless_call(t, n, s, training=False)[0], trainable, non_trainable, sample)
+
+    def _training_for(self, x_sample, y: list, class_weight) -> "_Training":
+        """The compiled machinery for the current trainable set and class weights (cached)."""
+        key = (tuple(id(v) for v in self.trainable_variables), None if class_weight is None else tuple(sorted(class_weight.items())))
+        if self._training is not None and self._training.key == key:
+            return self._training
+        spec = self._prediction_spec(x_sample)
+        output_names = self._output_names_for(spec)
+        predictions = flatten_outputs(spec, output_names)
+        compile_loss = CompileLoss(self._compile_args["loss"], self._compile_args["loss_weights"], output_names)
+        if self._compile_args["loss"] is None:
+            raise ValueError(
+                f"Model '{self.name}' was compiled without a loss, so fit has nothing to minimize. "
+                "Pass loss=... to compile (e.g. loss='mse')."
+            )
+        if len(y) != len(output_names):
+            raise ValueError(f"fit expects targets for {len(output_names)} outputs {output_names}; received {len(y)}.")
+        for index in compile_loss.active:
+            if y[index] is None:
+                raise ValueError(
+                    f"Output '{output_names[index]}' has a loss but fit received no target for it; "
+                    "pass its y, or set its loss to None in compile."
+                )
+            _check_target_shape(compile_loss.losses[index], y[index], predictions[index], output_names[index])
+        metrics = CompileMetrics(
+            self._compile_args["metrics"], self._compile_args["weighted_metrics"], output_names, compile_loss
+        )
+        metrics.build(y, predictions)
+        if self.optimizer.built and [id(v) for v in self.optimizer._trainable_variables] != [
+            id(v) for v in self.trainable_variables
+        ]:
+            # What is trainable changed since the optimizer was built (layers frozen or
+            # unfrozen): start a fresh optimizer of the same configuration, as recompiling would.
+            self.optimizer = type(self.optimizer).from_config(self.optimizer.get_config())
+        if not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
+        table = None
+        if class_weight is not None:
+            if len(output_names) > 1:
+                raise ValueError("`class_weight` is only supported for models with a single output; use sample_weight.")
+            classes = max(int(max(class_weight)) + 1, int(predictions[0].shape[-1] or 1))
+            table = jnp.asarray([float(class_weight.get(i, 1.0)) for i in range(classes)], jnp.float32)
+        steps = Steps(
+            self, compile_loss, metrics, self.optimizer, output_names, self._training_seed, table, jit=not self.run_eagerly
+        )
+        self._training = _Training(key, steps, StateBinding(self, self.optimizer, metrics.variables), metrics, output_names)
+        return self._training
+
+    @property
+    def metrics(self) -> list:
+        """The loss trackers and compiled metrics (after the first fit/evaluate)."""
+        return [] if self._training is None else self._training.metrics.metrics
+
+    @property
+    def metrics_names(self) -> list:
+        return [m.name for m in self.metrics]
+
+    # --- data -----------------------------------------------------------------------
+    def _prepare_arrays(self, x, y, sample_weight, what: str):
+        x = data_adapters.convert_inputs(self, x, what)
+        self._ensure_built(x)
+        count = data_adapters.validate_inputs(self, x, what)
+        output_names = self._output_names_for(self._prediction_spec(x))
+        y = data_adapters.standardize_targets(y, output_names, what)
+        sample_weight = data_adapters.standardize_sample_weight(sample_weight, output_names, what)
+        data_adapters.check_counts(count, y, sample_weight, what)
+        return x, y, sample_weight, count
+
+    # --- fit ------------------------------------------------------------------------
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose="auto",
+        callbacks=None,
+        validation_split: float = 0.0,
+        validation_data=None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight=None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ):
+        """Train for ``epochs`` epochs; returns a History (``history.history[name]`` per epoch).
+
+        ``x``/``y`` are arrays, lists of arrays (one per input/output), dicts keyed
+        by input/output name, or ``x`` is an iterable of ``(x, y)`` /
+        ``(x, y, sample_weight)`` batches (a generator, a DataLoader, a dataset).
+        """
+        self._require_compiled("fit")
+        what = f"Model '{self.name}'.fit"
+        _require_data(x, what)
+        _check_positive_int(epochs, "epochs", allow_zero=True)
+        verbose = 1 if verbose == "auto" else verbose
+        if not data_adapters.is_array_data(x):
+            if y is not None:
+                raise ValueError(f"{what}: when x is an iterable of batches, y must be None (the batches carry it).")
+            return self._fit_iterable(x, epochs, verbose, callbacks, validation_data, initial_epoch, steps_per_epoch,
+                                      validation_steps, validation_freq, class_weight)
+        x, y, sample_weight, count = self._prepare_arrays(x, y, sample_weight, what)
+        validation = None
+        if validation_split:
+            if validation_data is not None:
+                raise ValueError(f"{what}: pass either validation_split or validation_data, not both.")
+            (x, y, sample_weight), held_out = data_adapters.split_for_validation(
+                x, y, sample_weight, validation_split, count
+            )
+            validation = ("arrays", held_out)
+            count = data_adapters.check_sample_counts(x, what)
+        data_adapters.warn_on_nan(x, "x", what)
+        data_adapters.warn_on_nan(y, "y", what)
+        batch_size = self._resolve_batch_size(batch_size)
+        training = self._training_for(x, y, class_weight)
+        _check_sparse_labels(training, y)
+        if validation_data is not None:
+            validation = self._standardize_validation(validation_data, what)
+        data = data_adapters.to_device((x, y, sample_weight))
+        full_batches, tail = divmod(count, batch_size)
+        if steps_per_epoch is not None:
+            _check_positive_int(steps_per_epoch, "steps_per_epoch")
+            full_batches, tail = min(steps_per_epoch, full_batches), (tail if steps_per_epoch > full_batches else 0)
+        steps = full_batches + (1 if tail else 0)
+        callback_list = self._callback_list(callbacks, verbose, epochs, steps)
+        callback_list.on_train_begin()
+        self.stop_training = False
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch)
+            permutation = (
+                jax.random.permutation(jax.random.fold_in(jax.random.PRNGKey(self._training_seed), epoch), count)
+                if shuffle
+                else jnp.arange(count)
+            )
+            logs = self._run_epoch(training, data, permutation, full_batches, tail, batch_size, callback_list)
+            if validation is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(training, validation, validation_batch_size or batch_size, validation_steps)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return self.history
+
+    def _callback_list(self, callbacks, verbose, epochs, steps):
+        callback_list = callbacks_module.CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs, steps=steps
+        )
+        return callback_list
+
+    def _run_epoch(self, training, data, permutation, full_batches, tail, batch_size, callback_list) -> dict:
+        binding, steps = training.binding, training.steps
+        metrics = training.metrics.reset_values()
+        step, logs, per_step = 0, {}, None
+        while step < full_batches:
+            count = self._chunk_size(full_batches - step, per_step, callback_list)
+            callback_list.on_train_batch_begin(step)
+            started = time.perf_counter()
+            state = steps.train_chunk(binding.read(metrics), data, permutation, step, count, batch_size=batch_size)
+            metrics = state.metrics
+            binding.write(state, metrics=False)
+            logs = _to_host(steps.results(metrics))
+            if step > 0:  # the first call includes compiling
+                per_step = (time.perf_counter() - started) / count
+            step += count
+            callback_list.on_train_batch_end(step - 1, logs)
+            if self.stop_training:
+                return logs
+        if tail:
+            indices = permutation[full_batches * batch_size : full_batches * batch_size + tail]
+            callback_list.on_train_batch_begin(step)
+            state = steps.train_indices(binding.read(metrics), data, indices)
+            metrics = state.metrics
+            binding.write(state, metrics=False)
+            logs = _to_host(steps.results(metrics))
+            callback_list.on_train_batch_end(step, logs)
+        training.metrics.sync_to_variables(metrics)
+        return dict(logs)
+
+    def _chunk_size(self, remaining: int, per_step, callback_list) -> int:
+        if isinstance(self.steps_per_execution, int):
+            return min(self.steps_per_execution, remaining)
+        if not getattr(callback_list, "needs_batch_hooks", True):
+            return remaining
+        if per_step is None:
+            return 1
+        return max(1, min(remaining, int(_TARGET_SECONDS_PER_CALL / max(per_step, 1e-9))))
+
+    # --- evaluate -------------------------------------------------------------------
+    def _standardize_validation(self, validation_data, what):
+        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+            if not data_adapters.is_array_data(validation_data):
+                return ("iterable", validation_data)
+            raise ValueError(
+                f"{what}: validation_data must be (x_val, y_val) or (x_val, y_val, sample_weight_val); "
+                f"received {type(validation_data).__name__} of length {len(validation_data)}."
+            )
+        x_val, y_val, *rest = validation_data
+        x_val, y_val, weights, _ = self._prepare_arrays(x_val, y_val, rest[0] if rest else None, f"{what} (validation)")
+        return ("arrays", (x_val, y_val, weights))
+
+    def _evaluate_arrays(self, training, validation, batch_size, steps_limit=None) -> dict:
+        kind, payload = validation
+        if kind == "iterable":
+            return self._evaluate_iterable(training, payload, steps_limit)
+        x, y, weights = payload
+        count = data_adapters.check_sample_counts(x, "evaluate")
+        data = data_adapters.to_device((x, y, weights))
+        full_batches, tail = divmod(count, batch_size)
+        if steps_limit is not None:
+            full_batches, tail = min(steps_limit, full_batches), (tail if steps_limit > full_batches else 0)
+        state = training.binding.read(training.metrics.reset_values())
+        metrics = state.metrics
+        if full_batches:
+            metrics = training.steps.test_chunk(state, data, 0, full_batches, batch_size=batch_size)
+        if tail:
+            indices = jnp.arange(full_batches * batch_size, full_batches * batch_size + tail)
+            metrics = training.steps.test_indices(state._replace(metrics=metrics), data, indices)
+        return _to_host(training.steps.results(metrics))
+
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        verbose="auto",
+        sample_weight=None,
+        steps: int | None = None,
+        callbacks=None,
+        return_dict: bool = False,
+    ):
+        """Loss and metrics on ``x``/``y``: a scalar (loss only), a list, or a dict."""
+        self._require_compiled("evaluate")
+        what = f"Model '{self.name}'.evaluate"
+        _require_data(x, what)
+        if data_adapters.is_array_data(x):
+            x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, what)
+            training = self._training_for(x, y, None)
+            _check_sparse_labels(training, y)
+            logs = self._evaluate_arrays(
+                training, ("arrays", (x, y, sample_weight)), self._resolve_batch_size(batch_size), steps
+            )
+        else:
+            logs = self._evaluate_iterable(None, x, steps)
+        training = self._training
+        callback_list = self._callback_list(callbacks, 0 if verbose == "auto" else verbose, 1, None)
+        callback_list.on_test_begin()
+        callback_list.on_test_end(logs)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    # --- iterables ------------------------------------------------------------------
+    def _convert_batch(self, item, what):
+        if not isinstance(item, (list, tuple)) or len(item) not in (2, 3):
+            raise ValueError(
+                f"{what}: each batch from the data iterable must be (x, y) or (x, y, sample_weight); "
+                f"received {type(item).__name__}{'' if not isinstance(item, (list, tuple)) else f' of length {len(item)}'}."
+            )
+        x, y, *rest = item
+        x = data_adapters.convert_inputs(self, x, what)
+        return x, y, rest[0] if rest else None
+
+    def _device_batch(self, training, item, what):
+        x, y, weights = item
+        y = data_adapters.standardize_targets(y, training.output_names, what)
+        weights = data_adapters.standardize_sample_weight(weights, training.output_names, what)
+        count = data_adapters.validate_inputs(self, x, what)
+        data_adapters.check_counts(count, y, weights, what)
+        return data_adapters.to_device((x, y, weights))
+
+    def _fit_iterable(self, dataset, epochs, verbose, callbacks, validation_data, initial_epoch, steps_per_epoch,
+                      validation_steps, validation_freq, class_weight):
+        what = f"Model '{self.name}'.fit"
+        source = iter(dataset) if _is_one_shot(dataset) else None
+        callback_list = self._callback_list(callbacks, verbose, epochs, steps_per_epoch)
+        callback_list.on_train_begin()
+        self.stop_training = False
+        training, logs = None, {}
+        validation = None if validation_data is None else self._standardize_validation(validation_data, what)
+        for epoch in range(initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch)
+            batches = data_adapters.PrefetchingIterator(
+                source if source is not None else dataset, lambda item: self._convert_batch(item, what), steps_per_epoch
+            )
+            step, metrics = 0, None
+            try:
+                for item in batches:
+                    if training is None:
+                        self._ensure_built(item[0])
+                        y_list = data_adapters.standardize_targets(item[1], self._output_names_for(self._prediction_spec(item[0])), what)
+                        training = self._training_for(item[0], y_list, class_weight)
+                    if metrics is None:
+                        metrics = training.metrics.reset_values()
+                    callback_list.on_train_batch_begin(step)
+                    state = training.steps.train_batch(training.binding.read(metrics), self._device_batch(training, item, what))
+                    metrics = state.metrics
+                    training.binding.write(state, metrics=False)
+                    if callback_list.needs_batch_hooks:
+                        logs = _to_host(training.steps.results(metrics))
+                    callback_list.on_train_batch_end(step, logs)
+                    step += 1
+                    if self.stop_training:
+                        break
+            finally:
+                batches.close()
+            if step == 0:
+                raise ValueError(
+                    f"{what}: the data iterable produced no batches in epoch {epoch + 1}. A Python generator can "
+                    "be consumed only once: make it loop forever and pass steps_per_epoch, or pass a re-iterable "
+                    "dataset."
+                )
+            logs = _to_host(training.steps.results(metrics))
+            training.metrics.sync_to_variables(metrics)
+            if validation is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(training, validation, 32, validation_steps)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return self.history
+
+    def _evaluate_iterable(self, training, dataset, steps_limit) -> dict:
+        what = f"Model '{self.name}'.evaluate"
+        metrics = None
+        batches = data_adapters.PrefetchingIterator(dataset, lambda item: self._convert_batch(item, what), steps_limit)
+        try:
+            for item in batches:
+                if training is None:
+                    self._ensure_built(item[0])
+                    y_list = data_adapters.standardize_targets(item[1], self._output_names_for(self._prediction_spec(item[0])), what)
+                    training = self._training_for(item[0], y_list, None)
+                if metrics is None:
+                    metrics = training.metrics.reset_values()
+                state = training.binding.read(metrics)
+                metrics = training.steps.test_batch(state, self._device_batch(training, item, what))
+        finally:
+            batches.close()
+        if metrics is None:
+            raise ValueError(f"{what}: the data iterable produced no batches.")
+        return _to_host(training.steps.results(metrics))
+
+    # --- single batches -------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
+        """One training step on one batch; returns the loss (and metrics) after it."""
+        self._require_compiled("train_on_batch")
+        x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, f"Model '{self.name}'.train_on_batch")
+        training = self._training_for(x, y, class_weight)
+        state = training.steps.train_batch(training.binding.read(training.metrics.reset_values()), data_adapters.to_device((x, y, sample_weight)))
+        training.binding.write(state)
+        return self._format_logs(_to_host(training.steps.results(state.metrics)), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        """Loss (and metrics) on one batch, without updating the model."""
+        self._require_compiled("test_on_batch")
+        x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, f"Model '{self.name}'.test_on_batch")
+        training = self._training_for(x, y, None)
+        metrics = training.steps.test_batch(training.binding.read(training.metrics.reset_values()), data_adapters.to_device((x, y, sample_weight)))
+        return self._format_logs(_to_host(training.steps.results(metrics)), return_dict)
+
+    def _format_logs(self, logs: dict, return_dict: bool):
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    # --- inference ------------------------------------------------------------------
     def _ensure_built(self, x) -> None:
         """Build a model whose weights do not exist yet by calling it on a sample."""
         if not self.built:
-            sample = data_adapters.slice_rows(x, 0, 1)
-            self(sample)
+            self(data_adapters.slice_rows(x, 0, 1))
 
     def _variable_values(self):
         return [v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables]
@@ -40,11 +499,15 @@ class Trainer:
         """Outputs for ``x`` as NumPy arrays (a list or dict for several outputs).
 
         Args:
-            x: an array, a list of arrays (one per input) or a dict keyed by input name.
+            x: an array, a list of arrays (one per input), a dict keyed by input
+                name, or an iterable of input batches.
             batch_size: samples per compiled call (32 by default, or the model's
                 fixed batch size).
         """
         what = f"Model '{self.name}'.predict"
+        _require_data(x, what)
+        if not data_adapters.is_array_data(x):
+            return self._predict_iterable(x, steps, what)
         x = data_adapters.convert_inputs(self, x, what)
         self._ensure_built(x)
         count = data_adapters.validate_inputs(self, x, what)
@@ -63,6 +526,27 @@ class Trainer:
             pieces.append(jax.tree_util.tree_map(lambda o, rows=rows: o[:rows], outputs))
         return jax.tree_util.tree_map(lambda *parts: np.asarray(jnp.concatenate(parts, axis=0)), *pieces)
 
+    def _predict_iterable(self, dataset, steps, what):
+        pieces = []
+
+        def convert(item):
+            if isinstance(item, (list, tuple)) and len(item) in (2, 3) and not hasattr(self, "_fed_inputs"):
+                item = item[0]
+            return data_adapters.convert_inputs(self, item, what)
+
+        batches = data_adapters.PrefetchingIterator(dataset, convert, steps)
+        try:
+            for batch in batches:
+                self._ensure_built(batch)
+                data_adapters.validate_inputs(self, batch, what)
+                trainable, non_trainable = self._variable_values()
+                pieces.append(self._predict_function()(trainable, non_trainable, batch))
+        finally:
+            batches.close()
+        if not pieces:
+            raise ValueError(f"{what}: the data iterable produced no batches.")
+        return jax.tree_util.tree_map(lambda *parts: np.asarray(jnp.concatenate(parts, axis=0)), *pieces)
+
     def predict_on_batch(self, x):
         """Outputs for one batch ``x``, as NumPy arrays."""
         what = f"Model '{self.name}'.predict_on_batch"
@@ -77,7 +561,7 @@ class Trainer:
         fixed = data_adapters.fixed_batch_size(self)
         if batch_size is None:
             return fixed or 32
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"`batch_size` must be a positive int; received batch_size={batch_size!r}.")
         if fixed is not None and batch_size != fixed:
             raise ValueError(
@@ -88,9 +572,82 @@ class Trainer:
         return int(batch_size)
 
 
+class _Training:
+    """What one compiled configuration needs: its key, steps, state binding, metrics."""
+
+    def __init__(self, key, steps: Steps, binding: StateBinding, metrics: CompileMetrics, output_names: list):
+        self.key = key
+        self.steps = steps
+        self.binding = binding
+        self.metrics = metrics
+        self.output_names = output_names
+
+
+def _to_host(results: dict) -> dict:
+    return {name: float(value) for name, value in jax.device_get(results).items()}
+
+
 def _pad_rows(array, rows: int):
     missing = rows - array.shape[0]
     if missing <= 0:
         return array
     padding = [(0, missing)] + [(0, 0)] * (np.ndim(array) - 1)
     return np.pad(np.asarray(array), padding)
+
+
+def _require_data(x, what: str) -> None:
+    if x is None:
+        raise ValueError(f"{what} needs input data `x`; received None.")
+    if not data_adapters.is_array_data(x):
+        _is_one_shot(x)  # raises TypeError for objects that are neither arrays nor iterables
+
+
+def _is_one_shot(dataset) -> bool:
+    """Generators and iterators can be traversed once; datasets and loaders re-iterate."""
+    try:
+        return iter(dataset) is dataset
+    except TypeError:
+        raise TypeError(
+            f"Expected arrays, lists/dicts of arrays, or an iterable of batches; received "
+            f"{type(dataset).__name__}."
+        ) from None
+
+
+def _check_positive_int(value, name: str, allow_zero: bool = False) -> None:
+    low = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"`{name}` must be an int >= {low}; received {name}={value!r}.")
+
+
+def _check_target_shape(loss, y, prediction, output_name: str) -> None:
+    """Run the loss on shapes alone, so a target/loss mismatch is reported before training."""
+    spec_y = jax.ShapeDtypeStruct((2,) + tuple(np.shape(y)[1:]), np.asarray(y[:1]).dtype if not hasattr(y, "dtype") else y.dtype)
+    spec_p = jax.ShapeDtypeStruct((2,) + tuple(d or 1 for d in prediction.shape[1:]), prediction.dtype)
+    try:
+        jax.eval_shape(lambda t, p: loss(t, p), spec_y, spec_p)
+    except (ValueError, TypeError) as err:
+        raise type(err)(
+            f"Output '{output_name}': targets of shape {tuple(np.shape(y))} do not fit predictions of shape "
+            f"{tuple(prediction.shape)} for loss '{getattr(loss, 'name', loss)}': {err}"
+        ) from err
+
+
+def _check_sparse_labels(training, y: list) -> None:
+    """Integer labels outside [0, classes) silently give garbage in XLA; refuse them up front."""
+    for index in training.steps.compile_loss.active:
+        loss = training.steps.compile_loss.losses[index]
+        function = getattr(loss, "fn", None)
+        name = getattr(function, "__name__", "") or getattr(loss, "name", "")
+        if "sparse_categorical" not in name or y[index] is None:
+            continue
+        labels = np.asarray(y[index])
+        if labels.size == 0:
+            continue
+        low, high = labels.min(), labels.max()
+        predictions = training.steps.model.outputs[index].shape[-1] if hasattr(training.steps.model, "_outputs") else None
+        if low < 0 or (predictions is not None and high >= predictions):
+            raise ValueError(
+                f"Output '{training.output_names[index]}': sparse labels must be integers in [0, {predictions}); "
+                f"received labels from {low} to {high}. Check the label encoding or the output size."
+            )
+

@@ -33,13 +33,13 @@ def test_a_shared_unit_norm_layer_dotted_with_a_projection():
 
 
 def test_b_constant_subset_with_per_element_weights():
-    x_pk, c, x, _ = seeds.constant_subset_data(samples=5, m=4, n=3)
+    x_pk, c, x, _ = seeds.constant_subset_data(samples=5, m=4, n=4)
     model = seeds.constant_subset_model(x_pk, c)
     assert [t.name for t in model.inputs] == ["x", "x_pk"]
     out = model.predict(x)  # the constant input is never fed
     scale = model.get_layer("a_pk").get_weights()[0]
-    assert scale.shape == (1, 4, 3)
-    f = np.exp((x[:, None, :] - x_pk[None]) / c.reshape(1, 1, 3)) * scale
+    assert scale.shape == (1, 4, 4)
+    f = np.exp((x[:, None, :] - x_pk[None]) / c.reshape(1, 1, 4)) * scale
     logits = f.sum(-1)
     expected = np.exp(logits - logits.max(-1, keepdims=True))
     expected /= expected.sum(-1, keepdims=True)

@@ -1,0 +1,146 @@
+"""Pure training and evaluation steps, and the compiled chunks that loop over them.
+
+A chunk runs many steps in one compiled call with ``lax.fori_loop`` over
+device-resident data: each step gathers its batch by index from the epoch's
+permutation, so the host passes only the state and two integers per call, and
+the trip count is a traced value (no recompiling for different chunk sizes).
+"""
+
+import jax
+import jax.numpy as jnp
+
+from loom.training.train_state import TrainState
+
+
+def flatten_outputs(outputs, output_names: list) -> list:
+    if isinstance(outputs, dict):
+        return [outputs[name] for name in output_names]
+    if isinstance(outputs, (list, tuple)):
+        return list(outputs)
+    return [outputs]
+
+
+def _batch_size(x) -> int:
+    return jax.tree_util.tree_leaves(x)[0].shape[0]
+
+
+def _gather(data, indices):
+    return jax.tree_util.tree_map(lambda a: jnp.take(a, indices, axis=0), data)
+
+
+class Steps:
+    """The step functions of one compiled model, and their jitted chunk runners.
+
+    Args:
+        model: the model (its ``stateless_call`` is the forward pass).
+        compile_loss, compile_metrics: from ``compile_config``.
+        optimizer: a loom optimizer with ``stateless_apply``.
+        output_names: the model's outputs, in the order losses see them.
+        seed: base of the per-step random keys (a step's key folds in the
+            optimizer's iteration count, so a resumed run draws the same keys).
+        class_weight: optional array mapping class index -> weight (output 0).
+        jit: False runs every step op by op (``run_eagerly=True``).
+    """
+
+    def __init__(self, model, compile_loss, compile_metrics, optimizer, output_names, seed, class_weight=None, jit=True):
+        self.model = model
+        self.compile_loss = compile_loss
+        self.compile_metrics = compile_metrics
+        self.optimizer = optimizer
+        self.output_names = list(output_names)
+        self.base_key = jax.random.PRNGKey(seed)
+        self.class_weight = class_weight
+        self.jit = jit
+        # loom optimizers keep their step counter first in `variables`.
+        self.iterations_index = 0
+        wrap = (lambda f, **kw: jax.jit(f, **kw)) if jit else (lambda f, **kw: f)
+        self.train_chunk = wrap(self._train_chunk, donate_argnums=(0,), static_argnames=("batch_size",))
+        self.train_indices = wrap(self._train_indices, donate_argnums=(0,))
+        self.train_batch = wrap(self.train_step, donate_argnums=(0,))
+        self.test_chunk = wrap(self._test_chunk, static_argnames=("batch_size",))
+        self.test_indices = wrap(self._test_indices)
+        self.test_batch = wrap(self.test_step)
+        self.results = wrap(compile_metrics.results)
+
+    # --- one step -------------------------------------------------------------------
+    def _sample_weights(self, y, sample_weight):
+        weights = list(sample_weight) if sample_weight is not None else [None] * len(self.output_names)
+        if self.class_weight is not None and y[0] is not None:
+            labels = y[0]
+            if labels.ndim > 1 and labels.shape[-1] > 1:
+                classes = jnp.argmax(labels, axis=-1)
+            else:
+                classes = jnp.round(jnp.reshape(labels, labels.shape[:1])).astype(jnp.int32)
+            per_sample = jnp.take(self.class_weight, classes)
+            weights[0] = per_sample if weights[0] is None else weights[0] * per_sample
+        return weights
+
+    def _forward_loss(self, trainable, non_trainable, x, y, sample_weight, training, key):
+        outputs, non_trainable, side_losses = self.model.stateless_call(
+            trainable, non_trainable, x, training=training, return_losses=True, rng=key
+        )
+        predictions = flatten_outputs(outputs, self.output_names)
+        total, per_output = self.compile_loss(y, predictions, sample_weight)
+        for loss in side_losses:
+            total = total + jnp.sum(loss).astype(total.dtype)
+        return total, (predictions, non_trainable, per_output)
+
+    def train_step(self, state: TrainState, batch) -> TrainState:
+        x, y, sample_weight = batch
+        sample_weight = self._sample_weights(y, sample_weight)
+        key = jax.random.fold_in(self.base_key, state.optimizer[self.iterations_index])
+
+        def loss_fn(trainable):
+            return self._forward_loss(trainable, state.non_trainable, x, y, sample_weight, True, key)
+
+        (total, (predictions, non_trainable, per_output)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+            state.trainable
+        )
+        # The optimizer also applies each variable's constraint after its update.
+        trainable, optimizer = self.optimizer.stateless_apply(state.optimizer, grads, state.trainable)
+        metrics = self.compile_metrics.update(
+            state.metrics, y, predictions, sample_weight, total, per_output, jnp.float32(_batch_size(x))
+        )
+        return TrainState(list(trainable), list(non_trainable), list(optimizer), metrics)
+
+    def test_step(self, state: TrainState, batch) -> list:
+        x, y, sample_weight = batch
+        sample_weight = self._sample_weights(y, sample_weight)
+        total, (predictions, _, per_output) = self._forward_loss(
+            state.trainable, state.non_trainable, x, y, sample_weight, False, None
+        )
+        return self.compile_metrics.update(
+            state.metrics, y, predictions, sample_weight, total, per_output, jnp.float32(_batch_size(x))
+        )
+
+    # --- chunks ---------------------------------------------------------------------
+    def _train_chunk(self, state, data, permutation, start, count, batch_size):
+        def body(step, state):
+            indices = jax.lax.dynamic_slice_in_dim(permutation, step * batch_size, batch_size)
+            return self.train_step(state, _gather(data, indices))
+
+        if not self.jit:
+            for step in range(int(start), int(start) + int(count)):
+                state = body(step, state)
+            return state
+        return jax.lax.fori_loop(start, start + count, body, state)
+
+    def _train_indices(self, state, data, indices):
+        return self.train_step(state, _gather(data, indices))
+
+    def _test_chunk(self, state, data, start, count, batch_size):
+        def body(step, metrics):
+            batch = jax.tree_util.tree_map(
+                lambda a: jax.lax.dynamic_slice_in_dim(a, step * batch_size, batch_size), data
+            )
+            return self.test_step(state._replace(metrics=metrics), batch)
+
+        if not self.jit:
+            metrics = state.metrics
+            for step in range(int(start), int(start) + int(count)):
+                metrics = body(step, metrics)
+            return metrics
+        return jax.lax.fori_loop(start, start + count, body, state.metrics)
+
+    def _test_indices(self, state, data, indices):
+        return self.test_step(state, _gather(data, indices))

@@ -1,0 +1,51 @@
+"""TrainState: everything a compiled step reads and writes, as lists of arrays.
+
+Between compiled calls the values live in their Variables (model weights,
+optimizer slots, metric accumulators), so callbacks, ``get_weights`` and
+checkpoints see the current state; a call reads them, runs many steps on the
+device, and writes the results back (pointer swaps, no copies).
+"""
+
+from typing import NamedTuple
+
+
+class TrainState(NamedTuple):
+    trainable: list
+    non_trainable: list
+    optimizer: list
+    metrics: list
+
+
+class StateBinding:
+    """Which Variables each part of a TrainState belongs to."""
+
+    def __init__(self, model, optimizer, metric_variables: list):
+        self.trainable = list(model.trainable_variables)
+        self.non_trainable = list(model.non_trainable_variables)
+        self._optimizer = optimizer
+        self.metrics = list(metric_variables)
+
+    @property
+    def optimizer(self) -> list:
+        # Read each time: a callback may swap a fixed learning rate for a schedule.
+        return list(self._optimizer.variables) if self._optimizer is not None else []
+
+    def read(self, metrics_values=None) -> TrainState:
+        return TrainState(
+            [v.value for v in self.trainable],
+            [v.value for v in self.non_trainable],
+            [v.value for v in self.optimizer],
+            [v.value for v in self.metrics] if metrics_values is None else list(metrics_values),
+        )
+
+    def write(self, state: TrainState, metrics: bool = True) -> None:
+        groups = [
+            (self.trainable, state.trainable),
+            (self.non_trainable, state.non_trainable),
+            (self.optimizer, state.optimizer),
+        ]
+        if metrics:
+            groups.append((self.metrics, state.metrics))
+        for variables, values in groups:
+            for variable, value in zip(variables, values):
+                variable._value = value  # a trusted internal write: same shape and dtype by construction
