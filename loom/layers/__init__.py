@@ -1,12 +1,15 @@
 """loom.layers: the Layer base class and every built-in layer."""
 
-from loom.layers.activation import ELU as ELU
 from loom.layers.activation import Activation as Activation
+from loom.layers.activation import ELU as ELU
 from loom.layers.activation import LeakyReLU as LeakyReLU
 from loom.layers.activation import PReLU as PReLU
 from loom.layers.activation import ReLU as ReLU
 from loom.layers.activation import Softmax as Softmax
 from loom.layers.activation import ThresholdedReLU as ThresholdedReLU
+from loom.layers.attention.additive_attention import AdditiveAttention as AdditiveAttention
+from loom.layers.attention.attention import Attention as Attention
+from loom.layers.attention.multi_head_attention import MultiHeadAttention as MultiHeadAttention
 from loom.layers.core import Dense as Dense
 from loom.layers.core import Identity as Identity
 from loom.layers.core import Lambda as Lambda
@@ -34,6 +37,20 @@ from loom.layers.merging import multiply as multiply
 from loom.layers.merging import subtract as subtract
 from loom.layers.mixing import ConvexCombination as ConvexCombination
 from loom.layers.mixing import ElementwiseScale as ElementwiseScale
+from loom.layers.noise import AlphaDropout as AlphaDropout
+from loom.layers.noise import GaussianDropout as GaussianDropout
+from loom.layers.noise import GaussianNoise as GaussianNoise
+from loom.layers.noise import SpatialDropout1D as SpatialDropout1D
+from loom.layers.noise import SpatialDropout2D as SpatialDropout2D
+from loom.layers.noise import SpatialDropout3D as SpatialDropout3D
+from loom.layers.normalization import BatchNormalization as BatchNormalization
+from loom.layers.normalization import GroupNormalization as GroupNormalization
+from loom.layers.normalization import LayerNormalization as LayerNormalization
+from loom.layers.normalization import RMSNormalization as RMSNormalization
+from loom.layers.normalization import UnitNormalization as UnitNormalization
+from loom.layers.preprocessing import CategoryEncoding as CategoryEncoding
+from loom.layers.preprocessing import Normalization as Normalization
+from loom.layers.preprocessing import Rescaling as Rescaling
 from loom.layers.regularization import ActivityRegularization as ActivityRegularization
 from loom.layers.regularization import Dropout as Dropout
 from loom.layers.reshaping import Flatten as Flatten
