@@ -105,7 +105,11 @@ class Trainer:
 
     def _training_for(self, x_sample, y: list, class_weight) -> "_Training":
         """The compiled machinery for the current trainable set and class weights (cached)."""
-        key = (tuple(id(v) for v in self.trainable_variables), None if class_weight is None else tuple(sorted(class_weight.items())))
+        key = (
+            tuple(id(v) for v in self.trainable_variables),
+            None if class_weight is None else tuple(sorted(class_weight.items())),
+            self._training_seed,
+        )
         if self._training is not None and self._training.key == key:
             return self._training
         spec = self._prediction_spec(x_sample)
@@ -232,18 +236,27 @@ class Trainer:
         callback_list = self._callback_list(callbacks, verbose, epochs, steps)
         callback_list.on_train_begin()
         self.stop_training = False
+        # A callback (BackupAndRestore) may have restored an interrupted run: its seed,
+        # and where to continue. Weights and optimizer state are already in place.
+        training = self._training_for(x, y, class_weight)
+        resume = self.__dict__.pop("_resume_position", None)
+        first_epoch, first_step = (resume if resume is not None else (initial_epoch, 0))
         logs = {}
-        for epoch in range(initial_epoch, epochs):
+        for epoch in range(first_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
             permutation = (
                 jax.random.permutation(jax.random.fold_in(jax.random.PRNGKey(self._training_seed), epoch), count)
                 if shuffle
                 else jnp.arange(count)
             )
-            logs = self._run_epoch(training, data, permutation, full_batches, tail, batch_size, callback_list)
+            start = first_step if epoch == first_epoch else 0
+            logs = self._run_epoch(
+                training, data, permutation, full_batches, tail, batch_size, callback_list, epoch, start
+            )
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_arrays(training, validation, validation_batch_size or batch_size, validation_steps)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            self._fit_position = (epoch + 1, 0)
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
@@ -256,43 +269,60 @@ class Trainer:
         )
         return callback_list
 
-    def _run_epoch(self, training, data, permutation, full_batches, tail, batch_size, callback_list) -> dict:
+    def _run_epoch(
+        self, training, data, permutation, full_batches, tail, batch_size, callback_list, epoch, start_step=0
+    ) -> dict:
+        """Run one epoch's steps from ``start_step``; returns the epoch's logs.
+
+        After every compiled call the state is written back to the Variables (model,
+        optimizer and metric accumulators) and ``_fit_position`` says how far the
+        epoch got, so batch-level callbacks can checkpoint a consistent state.
+        """
         binding, steps = training.binding, training.steps
-        metrics = training.metrics.reset_values()
-        step, logs, per_step = 0, {}, None
+        # Resuming mid-epoch continues the epoch's accumulators, restored into the metrics.
+        metrics = training.metrics.reset_values() if start_step == 0 else [v.value for v in binding.metrics]
+        step, logs, per_step = start_step, {}, None
+
+        def finish_call(state, started, count, last_batch):
+            nonlocal metrics, logs, per_step
+            metrics = state.metrics
+            binding.write(state)
+            self._fit_position = (epoch, last_batch + 1)
+            logs = _to_host(steps.results(metrics))
+            if started is not None:
+                per_step = (time.perf_counter() - started) / count
+            callback_list.on_train_batch_end(last_batch, logs)
+
         while step < full_batches:
             count = self._chunk_size(full_batches - step, per_step, callback_list)
             callback_list.on_train_batch_begin(step)
-            started = time.perf_counter()
+            started = time.perf_counter() if step > start_step else None  # the first call includes compiling
             state = steps.train_chunk(binding.read(metrics), data, permutation, step, count, batch_size=batch_size)
-            metrics = state.metrics
-            binding.write(state, metrics=False)
-            logs = _to_host(steps.results(metrics))
-            if step > 0:  # the first call includes compiling
-                per_step = (time.perf_counter() - started) / count
             step += count
-            callback_list.on_train_batch_end(step - 1, logs)
+            finish_call(state, started, count, step - 1)
             if self.stop_training:
-                return logs
-        if tail:
+                return dict(logs)
+        if tail and step == full_batches:
             indices = permutation[full_batches * batch_size : full_batches * batch_size + tail]
             callback_list.on_train_batch_begin(step)
-            state = steps.train_indices(binding.read(metrics), data, indices)
-            metrics = state.metrics
-            binding.write(state, metrics=False)
+            finish_call(steps.train_indices(binding.read(metrics), data, indices), None, 1, step)
+        if not logs:  # resumed exactly at the end of the epoch's steps
             logs = _to_host(steps.results(metrics))
-            callback_list.on_train_batch_end(step, logs)
-        training.metrics.sync_to_variables(metrics)
         return dict(logs)
 
     def _chunk_size(self, remaining: int, per_step, callback_list) -> int:
+        """Steps for the next compiled call: the user's steps_per_execution, else the
+        whole rest of the epoch when nothing needs batch-level calls, else enough
+        steps for about one call per progress update (~0.1 s)."""
         if isinstance(self.steps_per_execution, int):
             return min(self.steps_per_execution, remaining)
-        if not getattr(callback_list, "needs_batch_hooks", True):
+        interval = getattr(callback_list, "update_interval_seconds", None)
+        if not callback_list.needs_batch_hooks and interval is None:
             return remaining
         if per_step is None:
             return 1
-        return max(1, min(remaining, int(_TARGET_SECONDS_PER_CALL / max(per_step, 1e-9))))
+        target = interval if interval is not None else _TARGET_SECONDS_PER_CALL
+        return max(1, min(remaining, int(target / max(per_step, 1e-9))))
 
     # --- evaluate -------------------------------------------------------------------
     def _standardize_validation(self, validation_data, what):

@@ -202,3 +202,56 @@ def test_trainable_constraints_and_frozen_layers():
     model.fit(data, np.random.rand(32, 2).astype("float32") * 5, epochs=3, verbose=0)
     np.testing.assert_array_equal(frozen.get_weights()[0], before)
     np.testing.assert_allclose(np.linalg.norm(constrained.get_weights()[0], axis=0), 1.0, rtol=1e-5)
+
+
+def test_resuming_mid_epoch_is_bitwise_identical_to_an_uninterrupted_run():
+    """What BackupAndRestore relies on: weights, optimizer state, metric accumulators,
+    the seed and the position restored, the rest of the run is the same run."""
+    x = np.random.default_rng(0).random((100, 3)).astype("float32")
+    y = x.sum(1, keepdims=True).astype("float32")
+
+    def build():
+        loom.utils.set_random_seed(11)
+        inputs = Input((3,))
+        model = loom.Model(inputs, Dense(1)(Dropout(0.2)(Dense(8, activation="relu")(inputs))))
+        model.compile("adam", "mse", metrics=["mae"], steps_per_execution=2)
+        return model
+
+    full = build()
+    full_history = full.fit(x, y, epochs=3, batch_size=16, verbose=0).history
+
+    class Snapshot(loom.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.model._fit_position == (1, 4):
+                self.saved = {
+                    "weights": [np.array(v.value) for v in self.model.variables],
+                    "optimizer": [np.array(v.value) for v in self.model.optimizer.variables],
+                    "metrics": [np.array(v.value) for m in self.model.metrics for v in m.variables],
+                    "seed": self.model._training_seed,
+                }
+                self.model.stop_training = True
+
+    snapshot = Snapshot()
+    first = build()
+    first.fit(x, y, epochs=3, batch_size=16, verbose=0, callbacks=[snapshot])
+
+    class Restore(loom.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            model, saved = self.model, snapshot.saved
+            model._training_seed = saved["seed"]
+            model._training_for(x, [y], None)  # the metrics must exist to receive their state
+            for group, values in (
+                (model.variables, saved["weights"]),
+                (model.optimizer.variables, saved["optimizer"]),
+                ([v for m in model.metrics for v in m.variables], saved["metrics"]),
+            ):
+                for variable, value in zip(group, values):
+                    variable.assign(value)
+            model._resume_position = (1, 4)
+
+    resumed = build()
+    resumed.fit(x, y, epochs=1, batch_size=16, verbose=0)  # builds the optimizer state to overwrite
+    history = resumed.fit(x, y, epochs=3, batch_size=16, verbose=0, callbacks=[Restore()]).history
+    for a, b in zip(full.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert history["loss"] == full_history["loss"][1:]
