@@ -368,10 +368,10 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical crossentropy with integer class ids as ``target`` (shape of ``output`` minus ``axis``)."""
     target, output = _t(target).astype("int32"), _t(output)
-    if target.ndim == output.ndim and target.shape[-1] == 1:
-        target = jnp.squeeze(target, axis=-1)
     if output.ndim < 1:
         raise ValueError("ops.sparse_categorical_crossentropy: `output` must have rank >= 1; received a scalar.")
+    if target.ndim == output.ndim and target.shape[-1] == 1:
+        target = jnp.squeeze(target, axis=-1)
     if target.shape != output.shape[:-1]:
         raise ValueError(
             "ops.sparse_categorical_crossentropy: `target` must have the shape of `output` without "
@@ -408,7 +408,15 @@ def polar(abs_, angle):
 
 @symbolic_op
 def dot_product_attention(
-    query, key, value, bias=None, mask=None, scale=None, is_causal=False, flash_attention=None, attn_logits_soft_cap=None
+    query,
+    key,
+    value,
+    bias=None,
+    mask=None,
+    scale=None,
+    is_causal=False,
+    flash_attention=None,
+    attn_logits_soft_cap=None,
 ):
     """``softmax(query @ key^T * scale + bias) @ value`` over inputs shaped (batch, time, heads, depth).
 

@@ -3,12 +3,14 @@
 Signatures and defaults follow ``keras.ops``.
 """
 
-import jax
+import builtins
+
 import jax.numpy as jnp
 
+from loom.ops.core import shape
 from loom.ops.core import convert_to_tensor as _t
 from loom.ops.operation import symbolic_op
-from loom.utils.dtypes import standardize_dtype
+from loom.utils.dtypes import floatx, standardize_dtype
 
 
 def _unary(jnp_function, name: str, doc: str):
@@ -23,6 +25,29 @@ def _unary(jnp_function, name: str, doc: str):
 def _binary(jnp_function, name: str, doc: str):
     def op(x1, x2):
         return jnp_function(_t(x1), _t(x2))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return symbolic_op(op)
+
+
+def _bitwise(jnp_function, name: str, doc: str):
+    # Keras names the operands of its bitwise ops (x, y), not (x1, x2).
+    def op(x, y):
+        return jnp_function(_t(x), _t(y))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return symbolic_op(op)
+
+
+def _float_unary(jnp_function, name: str, doc: str):
+    # Integer input gives floatx output, as in Keras (NumPy would give float64).
+    def op(x):
+        x = _t(x)
+        if not jnp.issubdtype(x.dtype, jnp.inexact):
+            x = x.astype(floatx())
+        return jnp_function(x)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -45,6 +70,13 @@ hypot = _binary(jnp.hypot, "hypot", "Elementwise ``sqrt(x1**2 + x2**2)``.")
 logaddexp = _binary(jnp.logaddexp, "logaddexp", "Elementwise ``log(exp(x1) + exp(x2))``.")
 copysign = _binary(jnp.copysign, "copysign", "``x1`` with the sign of ``x2``.")
 heaviside = _binary(jnp.heaviside, "heaviside", "Heaviside step with ``x2`` at zero.")
+logaddexp2 = _binary(jnp.logaddexp2, "logaddexp2", "Elementwise ``log2(2**x1 + 2**x2)``.")
+fmax = _binary(jnp.fmax, "fmax", "Elementwise maximum, ignoring NaN.")
+fmin = _binary(jnp.fmin, "fmin", "Elementwise minimum, ignoring NaN.")
+fmod = _binary(jnp.fmod, "fmod", "Elementwise remainder with the sign of ``x1`` (C's fmod).")
+gcd = _binary(jnp.gcd, "gcd", "Elementwise greatest common divisor.")
+lcm = _binary(jnp.lcm, "lcm", "Elementwise least common multiple.")
+nextafter = _binary(jnp.nextafter, "nextafter", "The next float after ``x1`` towards ``x2``.")
 negative = _unary(jnp.negative, "negative", "Elementwise ``-x``.")
 absolute = _unary(jnp.abs, "absolute", "Elementwise ``|x|``.")
 abs = _unary(jnp.abs, "abs", "Elementwise ``|x|``.")  # noqa: A001 - Keras's name
@@ -84,6 +116,34 @@ conj = _unary(jnp.conjugate, "conj", "Elementwise complex conjugate.")
 real = _unary(jnp.real, "real", "Real part.")
 imag = _unary(jnp.imag, "imag", "Imaginary part.")
 copy = _unary(jnp.array, "copy", "A copy of ``x``.")
+fabs = _unary(jnp.fabs, "fabs", "Elementwise ``|x|`` as a float.")
+signbit = _unary(jnp.signbit, "signbit", "Elementwise test for a set sign bit (true for -0.0).")
+isneginf = _unary(jnp.isneginf, "isneginf", "Elementwise test for negative infinity.")
+isposinf = _unary(jnp.isposinf, "isposinf", "Elementwise test for positive infinity.")
+isreal = _unary(jnp.isreal, "isreal", "Elementwise test for a zero imaginary part.")
+deg2rad = _float_unary(jnp.deg2rad, "deg2rad", "Degrees to radians.")
+rad2deg = _float_unary(jnp.rad2deg, "rad2deg", "Radians to degrees.")
+angle = _float_unary(jnp.angle, "angle", "Elementwise complex argument, in radians.")
+sinc = _float_unary(jnp.sinc, "sinc", "Elementwise normalized sinc, ``sin(pi x) / (pi x)``.")
+i0 = _float_unary(jnp.i0, "i0", "Modified Bessel function of the first kind, order 0.")
+
+
+@symbolic_op
+def ldexp(x1, x2):
+    """Elementwise ``x1 * 2**x2``; ``x2`` must be integer."""
+    x1, x2 = _t(x1), _t(x2)
+    if not jnp.issubdtype(x2.dtype, jnp.integer):
+        raise TypeError(f"ops.ldexp: the exponent `x2` must have an integer dtype; received dtype {x2.dtype}.")
+    return jnp.ldexp(x1, x2)
+
+
+@symbolic_op
+def divide_no_nan(x1, x2):
+    """Elementwise ``x1 / x2``, with 0 wherever ``x2`` is 0."""
+    x1, x2 = _t(x1), _t(x2)
+    # Dividing by a safe denominator keeps NaN out of the gradient of the masked branch.
+    safe_x2 = jnp.where(x2 == 0, 1, x2)
+    return jnp.where(x2 == 0, 0, jnp.divide(x1, safe_x2))
 
 # --- comparison and logic ---------------------------------------------------------
 equal = _binary(jnp.equal, "equal", "Elementwise ``x1 == x2``.")
@@ -95,16 +155,28 @@ greater_equal = _binary(jnp.greater_equal, "greater_equal", "Elementwise ``x1 >=
 logical_and = _binary(jnp.logical_and, "logical_and", "Elementwise logical AND.")
 logical_or = _binary(jnp.logical_or, "logical_or", "Elementwise logical OR.")
 logical_xor = _binary(jnp.logical_xor, "logical_xor", "Elementwise logical XOR.")
-bitwise_and = _binary(jnp.bitwise_and, "bitwise_and", "Elementwise bitwise AND.")
-bitwise_or = _binary(jnp.bitwise_or, "bitwise_or", "Elementwise bitwise OR.")
-bitwise_xor = _binary(jnp.bitwise_xor, "bitwise_xor", "Elementwise bitwise XOR.")
+bitwise_and = _bitwise(jnp.bitwise_and, "bitwise_and", "Elementwise bitwise AND.")
+bitwise_or = _bitwise(jnp.bitwise_or, "bitwise_or", "Elementwise bitwise OR.")
+bitwise_xor = _bitwise(jnp.bitwise_xor, "bitwise_xor", "Elementwise bitwise XOR.")
+bitwise_left_shift = _bitwise(jnp.left_shift, "bitwise_left_shift", "Elementwise ``x << y``.")
+bitwise_right_shift = _bitwise(jnp.right_shift, "bitwise_right_shift", "Elementwise ``x >> y``.")
+left_shift = _bitwise(jnp.left_shift, "left_shift", "Elementwise ``x << y``.")
+right_shift = _bitwise(jnp.right_shift, "right_shift", "Elementwise ``x >> y``.")
 bitwise_invert = _unary(jnp.invert, "bitwise_invert", "Elementwise bitwise NOT.")
+bitwise_not = _unary(jnp.invert, "bitwise_not", "Elementwise bitwise NOT.")
 
 
 @symbolic_op
 def clip(x, x_min, x_max):
-    """``x`` limited to ``[x_min, x_max]``."""
-    return jnp.clip(_t(x), x_min, x_max)
+    """``x`` limited to ``[x_min, x_max]`` (booleans are clipped as int32, as in Keras)."""
+    x = _t(x)
+    if x.dtype == jnp.bool_:
+        x = x.astype("int32")
+    return jnp.clip(x, _t_or_none(x_min), _t_or_none(x_max))
+
+
+def _t_or_none(x):
+    return None if x is None else _t(x)
 
 
 @symbolic_op
@@ -131,13 +203,36 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 @symbolic_op
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
-    """Elementwise closeness test."""
+    """Elementwise ``|x1 - x2| <= atol + rtol * |x2|``."""
     return jnp.isclose(_t(x1), _t(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@symbolic_op
+def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Whether ``isclose`` holds everywhere (a boolean scalar)."""
+    return jnp.allclose(_t(x1), _t(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@symbolic_op
+def isin(x1, x2, assume_unique=False, invert=False):
+    """Elementwise test whether each entry of ``x1`` occurs in ``x2``."""
+    return jnp.isin(_t(x1), _t(x2), assume_unique=assume_unique, invert=invert)
+
+
+@symbolic_op
+def select(condlist, choicelist, default=0):
+    """Entries of ``choicelist[i]`` for the first ``condlist[i]`` that holds, else ``default``."""
+    return jnp.select([_t(c) for c in condlist], [_t(c) for c in choicelist], default=default)
 
 
 # --- products ---------------------------------------------------------------------
 matmul = _binary(jnp.matmul, "matmul", "Matrix product, batched over leading dims.")
-dot = _binary(jnp.dot, "dot", "NumPy ``dot``: inner product of vectors, matrix product, or sum-product over the last axis of ``x1`` and second-to-last of ``x2``.")
+dot = _binary(
+    jnp.dot,
+    "dot",
+    "NumPy ``dot``: inner product of vectors, matrix product, or sum-product over the last "
+    "axis of ``x1`` and second-to-last of ``x2``.",
+)
 inner = _binary(jnp.inner, "inner", "Inner product over the last axes.")
 outer = _binary(jnp.outer, "outer", "Outer product of two vectors (flattened).")
 vdot = _binary(jnp.vdot, "vdot", "Dot product of two flattened arrays.")
@@ -145,9 +240,9 @@ kron = _binary(jnp.kron, "kron", "Kronecker product.")
 
 
 @symbolic_op
-def einsum(subscripts, *operands):
-    """Einstein summation, e.g. ``einsum("bi,ij->bj", x, w)``."""
-    return jnp.einsum(subscripts, *[_t(o) for o in operands])
+def einsum(subscripts, *operands, **kwargs):
+    """Einstein summation, e.g. ``einsum("bi,ij->bj", x, w)``; ``kwargs`` go to ``jnp.einsum``."""
+    return jnp.einsum(subscripts, *[_t(o) for o in operands], **kwargs)
 
 
 @symbolic_op
@@ -162,6 +257,12 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return jnp.cross(_t(x1), _t(x2), axisa=axisa, axisb=axisb, axisc=axisc, axis=axis)
 
 
+@symbolic_op
+def correlate(x1, x2, mode="valid"):
+    """Cross-correlation of two 1-D arrays."""
+    return jnp.correlate(_t(x1), _t(x2), mode)
+
+
 # --- reductions ---------------------------------------------------------------------
 def _reduction(jnp_function, name: str, doc: str):
     def op(x, axis=None, keepdims=False):
@@ -173,14 +274,12 @@ def _reduction(jnp_function, name: str, doc: str):
 
 
 def _axis(axis):
+    # JAX needs a hashable axis; Keras users pass lists.
     return tuple(axis) if isinstance(axis, list) else axis
 
 
 sum = _reduction(jnp.sum, "sum", "Sum over ``axis`` (all axes if None).")  # noqa: A001
 mean = _reduction(jnp.mean, "mean", "Mean over ``axis``.")
-max = _reduction(jnp.max, "max", "Maximum over ``axis``.")  # noqa: A001
-min = _reduction(jnp.min, "min", "Minimum over ``axis``.")  # noqa: A001
-prod = _reduction(jnp.prod, "prod", "Product over ``axis``.")
 std = _reduction(jnp.std, "std", "Standard deviation over ``axis``.")
 var = _reduction(jnp.var, "var", "Variance over ``axis``.")
 all = _reduction(jnp.all, "all", "Whether all entries are true over ``axis``.")  # noqa: A001
@@ -188,42 +287,64 @@ any = _reduction(jnp.any, "any", "Whether any entry is true over ``axis``.")  # 
 amax = _reduction(jnp.max, "amax", "Maximum over ``axis``.")
 amin = _reduction(jnp.min, "amin", "Minimum over ``axis``.")
 median = _reduction(jnp.median, "median", "Median over ``axis``.")
+ptp = _reduction(jnp.ptp, "ptp", "Range (maximum minus minimum) over ``axis``.")
+nansum = _reduction(jnp.nansum, "nansum", "Sum over ``axis``, ignoring NaN.")
+nanmean = _reduction(jnp.nanmean, "nanmean", "Mean over ``axis``, ignoring NaN.")
+nanmax = _reduction(jnp.nanmax, "nanmax", "Maximum over ``axis``, ignoring NaN.")
+nanmin = _reduction(jnp.nanmin, "nanmin", "Minimum over ``axis``, ignoring NaN.")
+nanprod = _reduction(jnp.nanprod, "nanprod", "Product over ``axis``, ignoring NaN.")
+nanstd = _reduction(jnp.nanstd, "nanstd", "Standard deviation over ``axis``, ignoring NaN.")
+nanvar = _reduction(jnp.nanvar, "nanvar", "Variance over ``axis``, ignoring NaN.")
+nanmedian = _reduction(jnp.nanmedian, "nanmedian", "Median over ``axis``, ignoring NaN.")
+argmax = _reduction(jnp.argmax, "argmax", "Index of the maximum along ``axis`` (of the flattened array if None).")
+argmin = _reduction(jnp.argmin, "argmin", "Index of the minimum along ``axis`` (of the flattened array if None).")
+nanargmax = _reduction(jnp.nanargmax, "nanargmax", "Index of the maximum along ``axis``, ignoring NaN.")
+nanargmin = _reduction(jnp.nanargmin, "nanargmin", "Index of the minimum along ``axis``, ignoring NaN.")
+
+
+@symbolic_op
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+    """Maximum over ``axis``; ``initial`` is a lower bound that also allows empty input."""
+    return jnp.max(_t(x), axis=_axis(axis), keepdims=keepdims, initial=initial)
+
+
+@symbolic_op
+def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+    """Minimum over ``axis``; ``initial`` is an upper bound that also allows empty input."""
+    return jnp.min(_t(x), axis=_axis(axis), keepdims=keepdims, initial=initial)
+
+
+@symbolic_op
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """Product over ``axis``, accumulated in ``dtype`` if given."""
+    return jnp.prod(_t(x), axis=_axis(axis), keepdims=keepdims, dtype=_dtype(dtype))
 
 
 @symbolic_op
 def average(x, axis=None, weights=None):
     """Weighted mean over ``axis``."""
-    return jnp.average(_t(x), axis=axis, weights=None if weights is None else _t(weights))
+    return jnp.average(_t(x), axis=_axis(axis), weights=_t_or_none(weights))
 
 
 @symbolic_op
 def count_nonzero(x, axis=None):
-    """Number of non-zero entries over ``axis``."""
-    return jnp.count_nonzero(_t(x), axis=_axis(axis))
+    """Number of non-zero entries over ``axis``, as int32."""
+    return jnp.count_nonzero(_t(x), axis=_axis(axis)).astype("int32")
 
 
-@symbolic_op
-def cumsum(x, axis=None, dtype=None):
-    """Cumulative sum along ``axis`` (flattened if None)."""
-    return jnp.cumsum(_t(x), axis=axis, dtype=dtype)
+def _cumulative(jnp_function, name: str, doc: str):
+    def op(x, axis=None, dtype=None):
+        return jnp_function(_t(x), axis=axis, dtype=_dtype(dtype))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return symbolic_op(op)
 
 
-@symbolic_op
-def cumprod(x, axis=None, dtype=None):
-    """Cumulative product along ``axis`` (flattened if None)."""
-    return jnp.cumprod(_t(x), axis=axis, dtype=dtype)
-
-
-@symbolic_op
-def argmax(x, axis=None, keepdims=False):
-    """Index of the maximum along ``axis``."""
-    return jnp.argmax(_t(x), axis=axis, keepdims=keepdims)
-
-
-@symbolic_op
-def argmin(x, axis=None, keepdims=False):
-    """Index of the minimum along ``axis``."""
-    return jnp.argmin(_t(x), axis=axis, keepdims=keepdims)
+cumsum = _cumulative(jnp.cumsum, "cumsum", "Cumulative sum along ``axis`` (flattened if None).")
+cumprod = _cumulative(jnp.cumprod, "cumprod", "Cumulative product along ``axis`` (flattened if None).")
+nancumsum = _cumulative(jnp.nancumsum, "nancumsum", "Cumulative sum along ``axis``, NaN counted as 0.")
+nancumprod = _cumulative(jnp.nancumprod, "nancumprod", "Cumulative product along ``axis``, NaN counted as 1.")
 
 
 @symbolic_op
@@ -233,15 +354,109 @@ def argsort(x, axis=-1):
 
 
 @symbolic_op
+def argpartition(x, kth, axis=-1):
+    """Indices that put the ``kth`` entry in sorted place along ``axis``, smaller ones before it."""
+    x = _t(x)
+    if axis is None:
+        return jnp.argpartition(jnp.ravel(x), kth, axis=0)
+    return jnp.argpartition(x, kth, axis=axis)
+
+
+@symbolic_op
 def sort(x, axis=-1):
     """``x`` sorted along ``axis``."""
     return jnp.sort(_t(x), axis=axis)
 
 
+def _quantile_op(jnp_function, name: str, doc: str):
+    def op(x, q, axis=None, method="linear", keepdims=False):
+        return jnp_function(_t(x), _t(q), axis=_axis(axis), method=method, keepdims=keepdims)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return symbolic_op(op)
+
+
+quantile = _quantile_op(jnp.quantile, "quantile", "The ``q``-th quantile (``q`` in [0, 1]) along ``axis``.")
+nanquantile = _quantile_op(jnp.nanquantile, "nanquantile", "The ``q``-th quantile along ``axis``, ignoring NaN.")
+percentile = _quantile_op(jnp.percentile, "percentile", "The ``q``-th percentile (``q`` in [0, 100]) along ``axis``.")
+nanpercentile = _quantile_op(
+    jnp.nanpercentile, "nanpercentile", "The ``q``-th percentile along ``axis``, ignoring NaN."
+)
+
+
 @symbolic_op
-def quantile(x, q, axis=None, method="linear", keepdims=False):
-    """The ``q``-th quantile along ``axis``."""
-    return jnp.quantile(_t(x), _t(q), axis=axis, method=method, keepdims=keepdims)
+def histogram(x, bins=10, range=None):  # noqa: A002 - Keras's name
+    """Counts of a 1-D ``x`` in ``bins`` equal bins over ``range``, and the bin edges."""
+    x = _t(x)
+    if x.ndim != 1:
+        raise ValueError(f"ops.histogram expects a 1-D input; received shape {tuple(x.shape)}. Flatten it first.")
+    return jnp.histogram(x, bins=bins, range=range)
+
+
+@symbolic_op
+def bincount(x, weights=None, minlength=0, sparse=False):
+    """Number of occurrences (or summed ``weights``) of each non-negative int; per row for 2-D ``x``.
+
+    The output length depends on the values of ``x``, so this op cannot run on
+    symbolic tensors or under ``jit`` unless every value is known to be below
+    ``minlength``.
+    """
+    x, weights = _t(x), _t_or_none(weights)
+    length = builtins.max(int(jnp.max(x)) + 1, minlength) if x.size else minlength
+    if x.ndim == 2:
+        if weights is None:
+            return jnp.stack([jnp.bincount(row, length=length) for row in x])
+        return jnp.stack([jnp.bincount(row, w, length=length) for row, w in zip(x, weights)])
+    return jnp.bincount(x, weights, length=length)
+
+
+@symbolic_op
+def digitize(x, bins):
+    """Index of the bin of ``bins`` (increasing) that each entry of ``x`` falls in."""
+    return jnp.digitize(_t(x), _t(bins))
+
+
+@symbolic_op
+def searchsorted(sorted_sequence, values, side="left"):
+    """Indices where ``values`` would be inserted into the 1-D ``sorted_sequence`` to keep it sorted."""
+    sorted_sequence = _t(sorted_sequence)
+    if sorted_sequence.ndim != 1:
+        raise ValueError(
+            "ops.searchsorted only supports a 1-D sorted_sequence; received shape "
+            f"{tuple(sorted_sequence.shape)}. Use ops.vectorized_map for N-D sequences."
+        )
+    return jnp.searchsorted(sorted_sequence, _t(values), side=side)
+
+
+@symbolic_op
+def unique(
+    x,
+    sorted=True,  # noqa: A002 - Keras's name
+    return_index=False,
+    return_inverse=False,
+    return_counts=False,
+    axis=None,
+    size=None,
+    fill_value=None,
+):
+    """The distinct values of ``x``; ``size`` pads the result to a fixed length so it can be traced."""
+    return jnp.unique(
+        _t(x), return_index=return_index, return_inverse=return_inverse, return_counts=return_counts,
+        axis=axis, equal_nan=False, size=size, fill_value=fill_value, sorted=sorted,
+    )
+
+
+@symbolic_op
+def nonzero(x):
+    """The indices of the non-zero entries, one array per axis (shape depends on values)."""
+    return jnp.nonzero(_t(x))
+
+
+@symbolic_op
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """Integral of ``y`` along ``axis`` by the trapezoidal rule."""
+    return jnp.trapezoid(_t(y), _t_or_none(x), dx=dx, axis=axis)
 
 
 # --- shapes and layout ------------------------------------------------------------
@@ -312,6 +527,29 @@ def flip(x, axis=None):
 
 
 @symbolic_op
+def fliplr(x):
+    """``x`` reversed along axis 1."""
+    return jnp.fliplr(_t(x))
+
+
+@symbolic_op
+def flipud(x):
+    """``x`` reversed along axis 0."""
+    return jnp.flipud(_t(x))
+
+
+@symbolic_op
+def rot90(array, k=1, axes=(0, 1)):
+    """``array`` rotated by 90 degrees ``k`` times in the plane of ``axes``."""
+    array = _t(array)
+    if array.ndim < 2:
+        raise ValueError(f"ops.rot90 needs an array of rank >= 2; received shape {tuple(array.shape)}.")
+    if len(axes) != 2 or axes[0] == axes[1]:
+        raise ValueError(f"ops.rot90: `axes` must name two different axes; received axes={axes!r}.")
+    return jnp.rot90(array, k=k, axes=tuple(axes))
+
+
+@symbolic_op
 def roll(x, shift, axis=None):
     """``x`` rolled by ``shift`` along ``axis``."""
     return jnp.roll(_t(x), shift, axis=axis)
@@ -320,8 +558,13 @@ def roll(x, shift, axis=None):
 @symbolic_op
 def pad(x, pad_width, mode="constant", constant_values=None):
     """``x`` padded by ``pad_width`` ((before, after) per axis)."""
-    kwargs = {} if constant_values is None else {"constant_values": constant_values}
-    return jnp.pad(_t(x), pad_width, mode=mode, **kwargs)
+    if constant_values is None:
+        return jnp.pad(_t(x), pad_width, mode=mode)
+    if mode != "constant":
+        raise ValueError(
+            f"ops.pad: `constant_values` can only be given with mode='constant'; received mode={mode!r}."
+        )
+    return jnp.pad(_t(x), pad_width, mode=mode, constant_values=constant_values)
 
 
 @symbolic_op
@@ -349,6 +592,12 @@ def vstack(xs):
 
 
 @symbolic_op
+def dstack(xs):
+    """Arrays joined along the third axis."""
+    return jnp.dstack([_t(x) for x in xs])
+
+
+@symbolic_op
 def append(x1, x2, axis=None):
     """``x2`` appended to ``x1`` along ``axis``."""
     return jnp.append(_t(x1), _t(x2), axis=axis)
@@ -356,8 +605,32 @@ def append(x1, x2, axis=None):
 
 @symbolic_op
 def split(x, indices_or_sections, axis=0):
-    """``x`` split into a list of arrays along ``axis``."""
+    """``x`` split into a list of arrays along ``axis`` (equal sections, or at indices)."""
     return jnp.split(_t(x), indices_or_sections, axis=axis)
+
+
+@symbolic_op
+def array_split(x, indices_or_sections, axis=0):
+    """Like ``split``, but sections may differ in size by one."""
+    return jnp.array_split(_t(x), indices_or_sections, axis=axis)
+
+
+@symbolic_op
+def hsplit(x, indices_or_sections):
+    """``x`` split along axis 1 (axis 0 for 1-D ``x``)."""
+    return jnp.hsplit(_t(x), indices_or_sections)
+
+
+@symbolic_op
+def vsplit(x, indices_or_sections):
+    """``x`` split along axis 0."""
+    return jnp.vsplit(_t(x), indices_or_sections)
+
+
+@symbolic_op
+def dsplit(x, indices_or_sections):
+    """``x`` split along axis 2."""
+    return jnp.dsplit(_t(x), indices_or_sections)
 
 
 @symbolic_op
@@ -416,6 +689,62 @@ def trace(x, offset=0, axis1=0, axis2=1):
     return jnp.trace(_t(x), offset=offset, axis1=axis1, axis2=axis2)
 
 
+@symbolic_op
+def slogdet(x):
+    """Sign and natural log of the absolute determinant: ``(sign, logabsdet)``."""
+    return tuple(jnp.linalg.slogdet(_t(x)))
+
+
+@symbolic_op
+def diagflat(x, k=0):
+    """A matrix with the flattened ``x`` on its ``k``-th diagonal."""
+    return jnp.diagflat(_t(x), k=k)
+
+
+@symbolic_op
+def diff(a, n=1, axis=-1):
+    """The ``n``-th discrete difference of ``a`` along ``axis``."""
+    return jnp.diff(_t(a), n=n, axis=axis)
+
+
+@symbolic_op
+def vander(x, N=None, increasing=False):  # noqa: N803 - NumPy's name
+    """The Vandermonde matrix of the 1-D ``x`` (columns are powers of ``x``)."""
+    return jnp.vander(_t(x), N=N, increasing=increasing)
+
+
+@symbolic_op
+def corrcoef(x):
+    """Pearson correlation coefficients between the rows of ``x``."""
+    return jnp.corrcoef(_t(x))
+
+
+@symbolic_op
+def unravel_index(indices, shape):
+    """Flat ``indices`` as a tuple of coordinate arrays into an array of ``shape``."""
+    return jnp.unravel_index(_t(indices), shape)
+
+
+@symbolic_op
+def view(x, dtype=None):
+    """The bytes of ``x`` reinterpreted as ``dtype`` (no conversion)."""
+    return _t(x).view(_dtype(dtype))
+
+
+def ndim(x) -> int:
+    """The number of axes of ``x``.
+
+    A Python int even for symbolic tensors, whose rank is always known (Keras
+    returns a symbolic tensor there, which cannot drive Python code).
+    """
+    return len(shape(x))
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """``pyfunc`` made to broadcast over array arguments (``jnp.vectorize``)."""
+    return jnp.vectorize(pyfunc, excluded=excluded or set(), signature=signature)
+
+
 # --- creation -----------------------------------------------------------------------
 def _dtype(dtype):
     return None if dtype is None else standardize_dtype(dtype)
@@ -436,7 +765,23 @@ def zeros_like(x, dtype=None):
 @symbolic_op
 def full_like(x, fill_value, dtype=None):
     """``fill_value`` everywhere, shaped like ``x``."""
-    return jnp.full_like(_t(x), fill_value, dtype=_dtype(dtype))
+    return jnp.full_like(_t(x), _t(fill_value), dtype=_dtype(dtype))
+
+
+@symbolic_op
+def empty_like(x, dtype=None):
+    """An array shaped like ``x`` (JAX has no uninitialized memory: it holds zeros)."""
+    return jnp.empty_like(_t(x), dtype=_dtype(dtype))
+
+
+def array(x, dtype=None):
+    """An array holding a copy of ``x``."""
+    return jnp.array(_t(x), dtype=_dtype(dtype))
+
+
+def empty(shape, dtype=None):
+    """An array of ``shape`` (floatx by default); JAX fills it with zeros."""
+    return jnp.empty(shape, dtype=standardize_dtype(dtype))
 
 
 def ones(shape, dtype=None):
@@ -450,8 +795,8 @@ def zeros(shape, dtype=None):
 
 
 def full(shape, fill_value, dtype=None):
-    """An array filled with ``fill_value``."""
-    return jnp.full(shape, fill_value, dtype=_dtype(dtype))
+    """An array filled with ``fill_value`` (floatx by default, as in Keras)."""
+    return jnp.full(shape, _t(fill_value), dtype=standardize_dtype(dtype))
 
 
 def eye(N, M=None, k=0, dtype=None):
@@ -469,8 +814,8 @@ def tri(N, M=None, k=0, dtype=None):
     return jnp.tri(N, M, k, dtype=standardize_dtype(dtype))
 
 
-def arange(start, stop=None, step=1, dtype=None):
-    """Evenly spaced values in ``[start, stop)``."""
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in ``[start, stop)`` (``[0, start)`` given one bound)."""
     return jnp.arange(start, stop, step, dtype=_dtype(dtype))
 
 
@@ -479,6 +824,37 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return jnp.linspace(start, stop, num, endpoint=endpoint, retstep=retstep, dtype=_dtype(dtype), axis=axis)
 
 
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    """``num`` values from ``base**start`` to ``base**stop``, evenly spaced in log scale."""
+    return jnp.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=_dtype(dtype), axis=axis)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``num`` values from ``start`` to ``stop`` in geometric progression."""
+    return jnp.geomspace(start, stop, num, endpoint=endpoint, dtype=_dtype(dtype), axis=axis)
+
+
+def _window(jnp_function, name: str, doc: str):
+    def op(x):
+        return jnp_function(x).astype(floatx())
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+bartlett = _window(jnp.bartlett, "bartlett", "The Bartlett (triangular) window of ``x`` points.")
+blackman = _window(jnp.blackman, "blackman", "The Blackman window of ``x`` points.")
+hamming = _window(jnp.hamming, "hamming", "The Hamming window of ``x`` points.")
+hanning = _window(jnp.hanning, "hanning", "The Hann window of ``x`` points.")
+
+
+def kaiser(x, beta):
+    """The Kaiser window of ``x`` points with shape parameter ``beta``."""
+    return jnp.kaiser(x, beta).astype(floatx())
+
+
+@symbolic_op
 def meshgrid(*x, indexing="xy"):
     """Coordinate grids from 1-D arrays."""
     return jnp.meshgrid(*[_t(v) for v in x], indexing=indexing)

@@ -6,7 +6,7 @@ here keeps the import graph one-way. ``a * b`` on symbolic tensors records a
 ``multiply`` node; on variables it computes on their current value.
 """
 
-from loom.graph.symbolic_tensor import SymbolicTensor
+from loom.graph.symbolic_tensor import SYMBOLIC_TO_ARRAY_MESSAGE, SymbolicTensor
 from loom.ops import numpy as np_ops
 from loom.state.variable import Variable
 
@@ -36,6 +36,8 @@ _COMPARISONS = {
     "gt": np_ops.greater,
     "ge": np_ops.greater_equal,
 }
+# NumPy ufuncs whose loom op has another name; the rest share NumPy's name.
+_UFUNC_ALIASES = {"remainder": "mod", "invert": "bitwise_invert", "conjugate": "conj"}
 
 
 def _equality(op, identity_result):
@@ -49,6 +51,14 @@ def _equality(op, identity_result):
     return method
 
 
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """NumPy meets a symbolic tensor (``np_array * x``, ``np.exp(x)``): record the loom op instead."""
+    op = getattr(np_ops, _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__), None)
+    if method != "__call__" or kwargs or op is None:
+        raise TypeError(SYMBOLIC_TO_ARRAY_MESSAGE.format(tensor=repr(self)))
+    return op(*inputs)
+
+
 def _install(cls) -> None:
     for name, op in _BINARY.items():
         setattr(cls, f"__{name}__", _binary(op))
@@ -59,6 +69,7 @@ def _install(cls) -> None:
     cls.__pos__ = lambda self: self
     cls.__abs__ = lambda self: np_ops.absolute(self)
     cls.__invert__ = lambda self: np_ops.logical_not(self)
+    cls.__round__ = lambda self, ndigits=None: np_ops.round(self, ndigits or 0)
     cls.__getitem__ = lambda self, key: np_ops.get_item(self, key)
 
 
@@ -67,4 +78,8 @@ _install(Variable)
 SymbolicTensor.__eq__ = _equality(np_ops.equal, identity_result=True)
 SymbolicTensor.__ne__ = _equality(np_ops.not_equal, identity_result=False)
 SymbolicTensor.__hash__ = object.__hash__
+SymbolicTensor.__array_ufunc__ = _array_ufunc
 SymbolicTensor.T = property(lambda self: np_ops.transpose(self))
+# With only __getitem__, Python would iterate a Variable by indexing 0, 1, 2, ...
+# until IndexError, which JAX's clamped indexing never raises: loop forever.
+Variable.__iter__ = lambda self: iter(self.value)
