@@ -34,7 +34,15 @@ from loom.utils import dtypes
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "batch_shape", "weights", "input_dtype")
 # Bookkeeping attributes that never hold sublayers or variables.
 _UNTRACKED = frozenset(
-    {"_inbound_nodes", "_outbound_nodes", "_own_variables", "_losses", "input_spec", "_init_arguments"}
+    {
+        "_inbound_nodes",
+        "_outbound_nodes",
+        "_own_variables",
+        "_state_only_variables",
+        "_losses",
+        "input_spec",
+        "_init_arguments",
+    }
 )
 _JSON_TYPES = (str, int, float, bool, type(None))
 
@@ -278,14 +286,28 @@ class Layer(NodeAccessMixin, Operation):
         trainable = {id(v) for v in self.trainable_weights}
         return [v for v in self.weights if id(v) not in trainable]
 
+    def _add_state_variable(self, value, name: str) -> Variable:
+        """A non-trainable Variable that is layer state but not a weight (a stateful
+        RNN's states): carried through compiled steps with the other non-trainable
+        variables, never part of ``weights`` / ``get_weights`` (as in Keras)."""
+        variable = Variable(value, trainable=False, name=name)
+        variable.path = f"{self.name}/{name}"
+        self.__dict__.setdefault("_state_only_variables", []).append(variable)
+        return variable
+
     @property
-    def _seed_state_variables(self) -> list:
-        return self._collect(self._flatten_layers(), lambda layer: [g.state for g in layer._tracked(SeedGenerator)])
+    def _state_variables(self) -> list:
+        """Variables that are state but not weights: random-generator states, RNN states."""
+        return self._collect(
+            self._flatten_layers(),
+            lambda layer: [g.state for g in layer._tracked(SeedGenerator)]
+            + layer.__dict__.get("_state_only_variables", []),
+        )
 
     @property
     def variables(self) -> list:
-        """Weights plus random-generator state."""
-        return self.weights + self._seed_state_variables
+        """Weights plus state that is not a weight (random generators, RNN states)."""
+        return self.weights + self._state_variables
 
     @property
     def trainable_variables(self) -> list:
@@ -293,8 +315,8 @@ class Layer(NodeAccessMixin, Operation):
 
     @property
     def non_trainable_variables(self) -> list:
-        """Non-trainable weights plus random-generator state (what a step carries over)."""
-        return self.non_trainable_weights + self._seed_state_variables
+        """Non-trainable weights plus non-weight state (what a compiled step carries over)."""
+        return self.non_trainable_weights + self._state_variables
 
     @property
     def trainable(self) -> bool:

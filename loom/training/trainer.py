@@ -99,9 +99,15 @@ class Trainer:
         return ["output"]
 
     def _prediction_spec(self, x):
-        sample = data_adapters.slice_rows(x, 0, 1)
+        """Shapes and dtypes of the outputs for inputs like ``x`` (traced, not run)."""
+        rows = data_adapters.fixed_batch_size(self) or 1
+        sample = jax.tree_util.tree_map(
+            lambda a: jax.ShapeDtypeStruct((rows,) + tuple(np.shape(a)[1:]), jnp.asarray(a[:1]).dtype), x
+        )
         trainable, non_trainable = self._variable_values()
-        return jax.eval_shape(lambda t, n, s: self.stateless_call(t, n, s, training=False)[0], trainable, non_trainable, sample)
+        return jax.eval_shape(
+            lambda t, n, s: self.stateless_call(t, n, s, training=False)[0], trainable, non_trainable, sample
+        )
 
     def _training_for(self, x_sample, y: list, class_weight) -> "_Training":
         """The compiled machinery for the current trainable set and class weights (cached)."""

@@ -255,3 +255,14 @@ def test_resuming_mid_epoch_is_bitwise_identical_to_an_uninterrupted_run():
     for a, b in zip(full.get_weights(), resumed.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert history["loss"] == full_history["loss"][1:]
+
+
+def test_fit_a_model_with_a_fixed_batch_size_and_a_stateful_lstm():
+    x = Input(batch_shape=(4, 5, 2))
+    lstm = loom.layers.LSTM(3, stateful=True)
+    model = loom.Model(x, Dense(1)(lstm(x)))
+    model.compile("adam", "mse")
+    data = np.random.rand(8, 5, 2).astype("float32")
+    history = model.fit(data, np.random.rand(8, 1).astype("float32"), batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert not np.allclose(lstm.states[0].numpy(), 0.0)  # the states carried over from training
