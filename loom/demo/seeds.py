@@ -152,6 +152,29 @@ def siamese_data(samples: int = 512, features: int = 64, seed: int = 0):
     return [a, b], ((first == 0) & (second == 0)).astype("float32")[:, None]
 
 
+def siamese_lstm_model(timesteps: int = 280, features: int = 256, units: int = 64) -> tuple:
+    """Seed 003 as asked: one LSTM(64) shared by two tweets of shape (280, 256),
+    encodings concatenated, then a logistic regression."""
+    tweet_a = Input(shape=(timesteps, features))
+    tweet_b = Input(shape=(timesteps, features))
+    shared_lstm = keras.layers.LSTM(units)
+    encoded_a = shared_lstm(tweet_a)
+    encoded_b = shared_lstm(tweet_b)
+    merged_vector = concatenate([encoded_a, encoded_b], axis=-1)
+    predictions = Dense(1, activation="sigmoid")(merged_vector)
+    model = keras.Model(inputs=[tweet_a, tweet_b], outputs=predictions, name="seed_003_siamese_lstm")
+    return model, shared_lstm, encoded_a, encoded_b
+
+
+def siamese_sequence_data(samples: int = 128, timesteps: int = 280, features: int = 256, seed: int = 0):
+    """Sequences whose every step carries the author's signature plus noise; label 1
+    when both tweets are by the reference author (see ``siamese_data``)."""
+    rng = np.random.default_rng(seed)
+    (a, b), labels = siamese_data(samples=samples, features=features, seed=seed)
+    noise = 0.5 * rng.normal(size=(2, samples, timesteps, features)).astype("float32")
+    return [a[:, None, :] + noise[0], b[:, None, :] + noise[1]], labels
+
+
 # --- (e) seed 004: a weighted ensemble of trained models ------------------------------
 
 

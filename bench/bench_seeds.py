@@ -1,0 +1,95 @@
+"""All five seed models: loom fit vs hand-written JAX loops vs Keras, same data, same process.
+
+The mixture model (seed 002) is compared with a fully hand-written JAX model. For
+the others, the hand-written loops train the same forward function
+(``model.stateless_call``, a pure JAX function) with optax directly, so the
+ratio isolates what loom's training engine adds or saves.
+
+Run: python bench/bench_seeds.py [--epochs N] [--quick]
+"""
+
+import argparse
+import sys
+import time
+
+import jax.numpy as jnp
+import numpy as np
+
+import bench_mixture
+import common
+from loom.demo import seeds
+
+
+def stateless_loss(model, loss):
+    non_trainable = [v.value for v in model.non_trainable_variables]
+
+    def loss_fn(params, x, y):
+        out, _ = model.stateless_call(params, non_trainable, x, training=True)
+        return loss(y, out)
+
+    return [v.value for v in model.trainable_variables], loss_fn
+
+
+def mse(y, p):
+    return jnp.mean((p - y) ** 2)
+
+
+def categorical(y, p):
+    return -jnp.mean(jnp.sum(y * jnp.log(jnp.clip(p, 1e-7, 1 - 1e-7)), axis=-1))
+
+
+def binary(y, p):
+    p = jnp.clip(p, 1e-7, 1 - 1e-7)
+    return -jnp.mean(y * jnp.log(p) + (1 - y) * jnp.log(1 - p))
+
+
+def cases():
+    """(name, build model, data, loss name, loss function)."""
+    def dot_product():
+        return seeds.dot_product_model(), seeds.dot_product_data(samples=1024), "mse", mse
+
+    def constant_subset():
+        x_pk, c, x, y = seeds.constant_subset_data(samples=1024)
+        return seeds.constant_subset_model(x_pk, c), (x, y), "categorical_crossentropy", categorical
+
+    def siamese():
+        model = seeds.siamese_model()[0]
+        return model, seeds.siamese_data(samples=1024), "binary_crossentropy", binary
+
+    def ensemble():
+        members = [seeds.make_model((4,), d) for d in (8, 10, 12)]
+        model, _ = seeds.ensemble_model(members, [np.ones(3)] * 3)
+        x, y = seeds.ensemble_data(samples=1024)
+        return model, ([x, x, x], y), "categorical_crossentropy", categorical
+
+    return [("(a) seed 000 dot", dot_product), ("(b) seed 001 constant", constant_subset),
+            ("(d) seed 003 siamese Dense", siamese), ("(e) seed 004 ensemble", ensemble)]
+
+
+def run(epochs: int, quick: bool) -> list:
+    rows = []
+    for name, make in cases():
+        model, (x, y), loss_name, loss_fn = make()
+        model.compile("adam", loss_name)
+        first, rate = common.loom_fit_rates(model, x, y, 32, epochs, repeats=1 if quick else 3)
+        params, hand_loss = stateless_loss(model, loss_fn)
+        hand = common.hand_written_rates(hand_loss, params, x, y, 32, epochs, repeats=1 if quick else 3)
+        rows.append((name, rate, hand["jit_per_step"], hand["scan"], first))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    print(f"{'model':<28} {'loom steps/s':>13} {'jit/step':>10} {'lax.scan':>10} {'loom/scan':>10} {'first epoch s':>14}")
+    for name, rate, per_step, scan, first in run(args.epochs, args.quick):
+        print(f"{name:<28} {rate:>13,.0f} {per_step:>10,.0f} {scan:>10,.0f} {rate / scan:>9.2f}x {first:>14.2f}")
+    bench_mixture.run()
+    print(f"\n(total {time.perf_counter() - started:.0f}s)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
