@@ -188,8 +188,3 @@ class CompileMetrics:
         return {
             metric.name: metric.stateless_result(piece) for metric, piece in zip(self.metrics, self._split(values))
         }
-
-    def sync_to_variables(self, values) -> None:
-        """Write device state back into the metrics' variables (for ``metric.result()``)."""
-        for variable, value in zip(self.variables, values):
-            variable.assign(value)

@@ -1,9 +1,11 @@
 """Pure training and evaluation steps, and the compiled chunks that loop over them.
 
 A chunk runs many steps in one compiled call with ``lax.fori_loop`` over
-device-resident data: each step gathers its batch by index from the epoch's
-permutation, so the host passes only the state and two integers per call, and
-the trip count is a traced value (no recompiling for different chunk sizes).
+device-resident data: it derives the epoch's permutation from the epoch number,
+gathers each step's batch by index, optionally finishes with the epoch's partial
+last batch, and returns the metric results. The host passes the state and a few
+integers per call and reads one small dict back; the trip count is a traced
+value, so chunks of any size share one compiled program.
 """
 
 import jax
@@ -48,19 +50,20 @@ class Steps:
         self.compile_metrics = compile_metrics
         self.optimizer = optimizer
         self.output_names = list(output_names)
-        self.base_key = jax.random.PRNGKey(seed)
+        base = jax.random.PRNGKey(seed)
+        # Separate streams: per-step keys fold in the iteration, shuffles the epoch.
+        self.step_key = jax.random.fold_in(base, 0)
+        self.shuffle_key = jax.random.fold_in(base, 1)
         self.class_weight = class_weight
         self.jit = jit
         # loom optimizers keep their step counter first in `variables`.
         self.iterations_index = 0
         wrap = (lambda f, **kw: jax.jit(f, **kw)) if jit else (lambda f, **kw: f)
-        self.train_chunk = wrap(self._train_chunk, donate_argnums=(0,), static_argnames=("batch_size",))
-        self.train_indices = wrap(self._train_indices, donate_argnums=(0,))
-        self.train_batch = wrap(self.train_step, donate_argnums=(0,))
-        self.test_chunk = wrap(self._test_chunk, static_argnames=("batch_size",))
-        self.test_indices = wrap(self._test_indices)
-        self.test_batch = wrap(self.test_step)
-        self.results = wrap(compile_metrics.results)
+        epoch_statics = ("batch_size", "samples", "tail", "shuffle")
+        self.train_chunk = wrap(self._train_chunk, donate_argnums=(0,), static_argnames=epoch_statics)
+        self.train_batch = wrap(self._train_batch, donate_argnums=(0,))
+        self.test_chunk = wrap(self._test_chunk, static_argnames=("batch_size", "tail"))
+        self.test_batch = wrap(self._test_batch)
 
     # --- one step -------------------------------------------------------------------
     def _sample_weights(self, y, sample_weight):
@@ -88,7 +91,7 @@ class Steps:
     def train_step(self, state: TrainState, batch) -> TrainState:
         x, y, sample_weight = batch
         sample_weight = self._sample_weights(y, sample_weight)
-        key = jax.random.fold_in(self.base_key, state.optimizer[self.iterations_index])
+        key = jax.random.fold_in(self.step_key, state.optimizer[self.iterations_index])
 
         def loss_fn(trainable):
             return self._forward_loss(trainable, state.non_trainable, x, y, sample_weight, True, key)
@@ -114,33 +117,71 @@ class Steps:
         )
 
     # --- chunks ---------------------------------------------------------------------
-    def _train_chunk(self, state, data, permutation, start, count, batch_size):
+    def _metrics_from(self, metrics, reset):
+        if not self.jit:
+            return self.compile_metrics.reset_values() if reset else metrics
+        fresh = self.compile_metrics.reset_values()
+        return jax.lax.cond(reset, lambda: fresh, lambda: list(metrics))
+
+    def permutation(self, epoch, samples: int, shuffle: bool):
+        if not shuffle:
+            return jnp.arange(samples)
+        return jax.random.permutation(jax.random.fold_in(self.shuffle_key, epoch), samples)
+
+    def _train_chunk(self, state, data, epoch, start, count, reset, finish, *, batch_size, samples, tail, shuffle):
+        """Steps ``start .. start+count`` of ``epoch``, then the partial last batch if
+        ``finish``; metrics restart if ``reset``. Returns ``(state, results)``."""
+        state = state._replace(metrics=self._metrics_from(state.metrics, reset))
+        permutation = self.permutation(epoch, samples, shuffle)
+
         def body(step, state):
             indices = jax.lax.dynamic_slice_in_dim(permutation, step * batch_size, batch_size)
             return self.train_step(state, _gather(data, indices))
 
+        def last_batch(state):
+            full = samples // batch_size
+            return self.train_step(state, _gather(data, permutation[full * batch_size : full * batch_size + tail]))
+
         if not self.jit:
             for step in range(int(start), int(start) + int(count)):
                 state = body(step, state)
-            return state
-        return jax.lax.fori_loop(start, start + count, body, state)
+            if tail and finish:
+                state = last_batch(state)
+        else:
+            if samples >= batch_size:  # (else there is only the partial batch)
+                state = jax.lax.fori_loop(start, start + count, body, state)
+            if tail:
+                state = jax.lax.cond(finish, last_batch, lambda state: state, state)
+        return state, self.compile_metrics.results(state.metrics)
 
-    def _train_indices(self, state, data, indices):
-        return self.train_step(state, _gather(data, indices))
+    def _train_batch(self, state, batch, reset):
+        state = state._replace(metrics=self._metrics_from(state.metrics, reset))
+        state = self.train_step(state, batch)
+        return state, self.compile_metrics.results(state.metrics)
 
-    def _test_chunk(self, state, data, start, count, batch_size):
+    def _test_chunk(self, state, data, count, *, batch_size, tail):
+        """Evaluate ``count`` full batches and the partial last one from fresh
+        metrics; returns the results."""
+        state = state._replace(metrics=self.compile_metrics.reset_values())
+
         def body(step, metrics):
-            batch = jax.tree_util.tree_map(
-                lambda a: jax.lax.dynamic_slice_in_dim(a, step * batch_size, batch_size), data
-            )
+            batch = jax.tree_util.tree_map(lambda a: jax.lax.dynamic_slice_in_dim(a, step * batch_size, batch_size), data)
             return self.test_step(state._replace(metrics=metrics), batch)
 
         if not self.jit:
             metrics = state.metrics
-            for step in range(int(start), int(start) + int(count)):
+            for step in range(int(count)):
                 metrics = body(step, metrics)
-            return metrics
-        return jax.lax.fori_loop(start, start + count, body, state.metrics)
+        elif jax.tree_util.tree_leaves(data)[0].shape[0] >= batch_size:  # (else only the partial batch)
+            metrics = jax.lax.fori_loop(0, count, body, state.metrics)
+        else:
+            metrics = state.metrics
+        if tail:
+            rows = jnp.arange(tail) + count * batch_size
+            metrics = self.test_step(state._replace(metrics=metrics), _gather(data, rows))
+        return self.compile_metrics.results(metrics)
 
-    def _test_indices(self, state, data, indices):
-        return self.test_step(state, _gather(data, indices))
+    def _test_batch(self, state, batch, reset):
+        metrics = self._metrics_from(state.metrics, reset)
+        metrics = self.test_step(state._replace(metrics=metrics), batch)
+        return metrics, self.compile_metrics.results(metrics)

@@ -30,22 +30,21 @@ class StateBinding:
         # Read each time: a callback may swap a fixed learning rate for a schedule.
         return list(self._optimizer.variables) if self._optimizer is not None else []
 
-    def read(self, metrics_values=None) -> TrainState:
+    def read(self) -> TrainState:
         return TrainState(
             [v.value for v in self.trainable],
             [v.value for v in self.non_trainable],
             [v.value for v in self.optimizer],
-            [v.value for v in self.metrics] if metrics_values is None else list(metrics_values),
+            [v.value for v in self.metrics],
         )
 
-    def write(self, state: TrainState, metrics: bool = True) -> None:
+    def write(self, state: TrainState) -> None:
         groups = [
             (self.trainable, state.trainable),
             (self.non_trainable, state.non_trainable),
             (self.optimizer, state.optimizer),
+            (self.metrics, state.metrics),
         ]
-        if metrics:
-            groups.append((self.metrics, state.metrics))
         for variables, values in groups:
             for variable, value in zip(variables, values):
                 variable._value = value  # a trusted internal write: same shape and dtype by construction

@@ -250,14 +250,9 @@ class Trainer:
         logs = {}
         for epoch in range(first_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
-            permutation = (
-                jax.random.permutation(jax.random.fold_in(jax.random.PRNGKey(self._training_seed), epoch), count)
-                if shuffle
-                else jnp.arange(count)
-            )
             start = first_step if epoch == first_epoch else 0
             logs = self._run_epoch(
-                training, data, permutation, full_batches, tail, batch_size, callback_list, epoch, start
+                training, data, count, shuffle, full_batches, tail, batch_size, callback_list, epoch, start
             )
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_arrays(training, validation, validation_batch_size or batch_size, validation_steps)
@@ -276,7 +271,7 @@ class Trainer:
         return callback_list
 
     def _run_epoch(
-        self, training, data, permutation, full_batches, tail, batch_size, callback_list, epoch, start_step=0
+        self, training, data, samples, shuffle, full_batches, tail, batch_size, callback_list, epoch, start_step=0
     ) -> dict:
         """Run one epoch's steps from ``start_step``; returns the epoch's logs.
 
@@ -285,35 +280,31 @@ class Trainer:
         epoch got, so batch-level callbacks can checkpoint a consistent state.
         """
         binding, steps = training.binding, training.steps
+        statics = {"batch_size": batch_size, "samples": samples, "tail": tail, "shuffle": bool(shuffle)}
         # Resuming mid-epoch continues the epoch's accumulators, restored into the metrics.
-        metrics = training.metrics.reset_values() if start_step == 0 else [v.value for v in binding.metrics]
+        reset = start_step == 0
         step, logs, per_step = start_step, {}, None
-
-        def finish_call(state, started, count, last_batch):
-            nonlocal metrics, logs, per_step
-            metrics = state.metrics
+        last = full_batches + (1 if tail else 0)
+        while step < last:
+            count = self._chunk_size(full_batches - step, per_step, callback_list) if step < full_batches else 0
+            finish = step + count == full_batches
+            callback_list.on_train_batch_begin(step)
+            started = time.perf_counter()
+            state, results = steps.train_chunk(
+                binding.read(), data, epoch, step, count, reset, finish and bool(tail), **statics
+            )
             binding.write(state)
-            self._fit_position = (epoch, last_batch + 1)
-            logs = _to_host(steps.results(metrics))
-            if started is not None:
+            logs = _to_host(results)
+            if not reset and count:  # the first call may include compiling
                 per_step = (time.perf_counter() - started) / count
-            callback_list.on_train_batch_end(last_batch, logs)
-
-        while step < full_batches:
-            count = self._chunk_size(full_batches - step, per_step, callback_list)
-            callback_list.on_train_batch_begin(step)
-            started = time.perf_counter() if step > start_step else None  # the first call includes compiling
-            state = steps.train_chunk(binding.read(metrics), data, permutation, step, count, batch_size=batch_size)
-            step += count
-            finish_call(state, started, count, step - 1)
+            reset = False
+            step = last if finish else step + count
+            self._fit_position = (epoch, step)
+            callback_list.on_train_batch_end(step - 1, logs)
             if self.stop_training:
-                return dict(logs)
-        if tail and step == full_batches:
-            indices = permutation[full_batches * batch_size : full_batches * batch_size + tail]
-            callback_list.on_train_batch_begin(step)
-            finish_call(steps.train_indices(binding.read(metrics), data, indices), None, 1, step)
+                break
         if not logs:  # resumed exactly at the end of the epoch's steps
-            logs = _to_host(steps.results(metrics))
+            logs = _to_host(self._training.metrics.results([v.value for v in binding.metrics]))
         return dict(logs)
 
     def _chunk_size(self, remaining: int, per_step, callback_list) -> int:
@@ -353,14 +344,10 @@ class Trainer:
         full_batches, tail = divmod(count, batch_size)
         if steps_limit is not None:
             full_batches, tail = min(steps_limit, full_batches), (tail if steps_limit > full_batches else 0)
-        state = training.binding.read(training.metrics.reset_values())
-        metrics = state.metrics
-        if full_batches:
-            metrics = training.steps.test_chunk(state, data, 0, full_batches, batch_size=batch_size)
-        if tail:
-            indices = jnp.arange(full_batches * batch_size, full_batches * batch_size + tail)
-            metrics = training.steps.test_indices(state._replace(metrics=metrics), data, indices)
-        return _to_host(training.steps.results(metrics))
+        results = training.steps.test_chunk(
+            training.binding.read(), data, full_batches, batch_size=batch_size, tail=tail
+        )
+        return _to_host(results)
 
     def evaluate(
         self,
@@ -428,21 +415,20 @@ class Trainer:
             batches = data_adapters.PrefetchingIterator(
                 source if source is not None else dataset, lambda item: self._convert_batch(item, what), steps_per_epoch
             )
-            step, metrics = 0, None
+            step, results = 0, None
             try:
                 for item in batches:
                     if training is None:
                         self._ensure_built(item[0])
                         y_list = data_adapters.standardize_targets(item[1], self._output_names_for(self._prediction_spec(item[0])), what)
                         training = self._training_for(item[0], y_list, class_weight)
-                    if metrics is None:
-                        metrics = training.metrics.reset_values()
                     callback_list.on_train_batch_begin(step)
-                    state = training.steps.train_batch(training.binding.read(metrics), self._device_batch(training, item, what))
-                    metrics = state.metrics
-                    training.binding.write(state, metrics=False)
-                    if callback_list.needs_batch_hooks:
-                        logs = _to_host(training.steps.results(metrics))
+                    state, results = training.steps.train_batch(
+                        training.binding.read(), self._device_batch(training, item, what), step == 0
+                    )
+                    training.binding.write(state)
+                    if callback_list.needs_batch_hooks or callback_list.update_interval_seconds is not None:
+                        logs = _to_host(results)
                     callback_list.on_train_batch_end(step, logs)
                     step += 1
                     if self.stop_training:
@@ -455,8 +441,7 @@ class Trainer:
                     "be consumed only once: make it loop forever and pass steps_per_epoch, or pass a re-iterable "
                     "dataset."
                 )
-            logs = _to_host(training.steps.results(metrics))
-            training.metrics.sync_to_variables(metrics)
+            logs = _to_host(results)
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_arrays(training, validation, 32, validation_steps)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -468,23 +453,25 @@ class Trainer:
 
     def _evaluate_iterable(self, training, dataset, steps_limit) -> dict:
         what = f"Model '{self.name}'.evaluate"
-        metrics = None
+        metrics, results = None, None
         batches = data_adapters.PrefetchingIterator(dataset, lambda item: self._convert_batch(item, what), steps_limit)
         try:
             for item in batches:
                 if training is None:
                     self._ensure_built(item[0])
-                    y_list = data_adapters.standardize_targets(item[1], self._output_names_for(self._prediction_spec(item[0])), what)
-                    training = self._training_for(item[0], y_list, None)
-                if metrics is None:
-                    metrics = training.metrics.reset_values()
-                state = training.binding.read(metrics)
-                metrics = training.steps.test_batch(state, self._device_batch(training, item, what))
+                    names = self._output_names_for(self._prediction_spec(item[0]))
+                    training = self._training_for(item[0], data_adapters.standardize_targets(item[1], names, what), None)
+                state = training.binding.read()
+                if metrics is not None:
+                    state = state._replace(metrics=metrics)
+                metrics, results = training.steps.test_batch(
+                    state, self._device_batch(training, item, what), metrics is None
+                )
         finally:
             batches.close()
-        if metrics is None:
+        if results is None:
             raise ValueError(f"{what}: the data iterable produced no batches.")
-        return _to_host(training.steps.results(metrics))
+        return _to_host(results)
 
     # --- single batches -------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
@@ -492,17 +479,21 @@ class Trainer:
         self._require_compiled("train_on_batch")
         x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, f"Model '{self.name}'.train_on_batch")
         training = self._training_for(x, y, class_weight)
-        state = training.steps.train_batch(training.binding.read(training.metrics.reset_values()), data_adapters.to_device((x, y, sample_weight)))
+        state, results = training.steps.train_batch(
+            training.binding.read(), data_adapters.to_device((x, y, sample_weight)), True
+        )
         training.binding.write(state)
-        return self._format_logs(_to_host(training.steps.results(state.metrics)), return_dict)
+        return self._format_logs(_to_host(results), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Loss (and metrics) on one batch, without updating the model."""
         self._require_compiled("test_on_batch")
         x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, f"Model '{self.name}'.test_on_batch")
         training = self._training_for(x, y, None)
-        metrics = training.steps.test_batch(training.binding.read(training.metrics.reset_values()), data_adapters.to_device((x, y, sample_weight)))
-        return self._format_logs(_to_host(training.steps.results(metrics)), return_dict)
+        _, results = training.steps.test_batch(
+            training.binding.read(), data_adapters.to_device((x, y, sample_weight)), True
+        )
+        return self._format_logs(_to_host(results), return_dict)
 
     def _format_logs(self, logs: dict, return_dict: bool):
         if return_dict:
