@@ -16,6 +16,7 @@ from loom import ops as ops
 from loom import optimizers as optimizers
 from loom import random as random
 from loom import regularizers as regularizers
+from loom import saving as saving
 from loom import utils as utils
 from loom.layers import Input as Input
 from loom.layers import InputSpec as InputSpec

@@ -17,7 +17,7 @@ from loom.graph.symbolic_tensor import SymbolicTensor
 from loom.layers import call_context
 from loom.layers.input_layer import InputLayer
 from loom.layers.layer import Layer
-from loom.models.model import Model
+from loom.models.model import Model, _saving
 
 
 def _flatten(structure, what: str) -> list:
@@ -352,5 +352,10 @@ class Functional(Model):
         return node.output_structure
 
     def get_config(self) -> dict:
-        # The graph itself is serialized by loom.saving; this holds the model-level fields.
-        return {"name": self.name, "trainable": self.trainable}
+        """Keras 3's functional config: layers with their inbound nodes, input and output layers."""
+        return _saving().functional_config.get_functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        """Rebuild the model and its graph (with fresh weights) from ``get_config()``."""
+        return _saving().functional_config.functional_from_config(cls, config, custom_objects)

@@ -5,11 +5,19 @@
 """
 
 from loom.graph.symbolic_tensor import SymbolicTensor
-from loom.layers.layer import Layer
+from loom.layers.layer import Layer, _shape_structure
 from loom.training.trainer import Trainer
 from loom.utils import summary as summary_utils
 
 _functional_subclasses = {}
+
+
+def _saving():
+    """loom.saving, which sits above loom.models in the import graph (it rebuilds models
+    from configs). This is the one place loom.models reaches it, at call time."""
+    from loom import saving
+
+    return saving
 
 
 def _is_functional_call(args, kwargs) -> bool:
@@ -98,6 +106,8 @@ class Model(Trainer, Layer):
         if type(self).build is Model.build:
             # A subclassed model builds its sublayers as its first call reaches them.
             self.built = True
+            if self._build_shapes is None:  # what get_build_config saves, to rebuild it when loading
+                self._build_shapes = _shape_structure(args[0] if args else next(iter(kwargs.values()), None))
             return
         super()._maybe_build(args, kwargs)
 
@@ -109,6 +119,35 @@ class Model(Trainer, Layer):
         self.compute_output_spec(placeholders)
         self.built = True
         self._build_shapes = input_shape
+
+    # --- saving (implemented in loom.saving) -------------------------------------------
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        """A model from ``get_config()``; a functional config rebuilds its graph, as in Keras."""
+        if isinstance(config, dict) and "layers" in config and "input_layers" in config:
+            from loom.models.functional import Functional
+
+            model_class = Functional if cls is Model else cls
+            return _saving().functional_config.functional_from_config(model_class, config, custom_objects)
+        return super().from_config(config)
+
+    def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
+        """Save architecture, weights, compile settings and optimizer state to a ``.keras``
+        (or ``.loom``) zip file, atomically; see ``loom.saving.save_model``."""
+        _saving().save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite: bool = True, include_optimizer: bool = False) -> None:
+        """Write the weights to a safetensors file, atomically; see ``loom.saving.save_weights``."""
+        _saving().save_weights(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, convert_dtypes: bool = False) -> None:
+        """Load weights saved by ``save_weights`` or ``save``, matched by layer and weight path;
+        mismatches raise an error listing them (see ``loom.saving.load_weights``)."""
+        _saving().load_weights(self, filepath, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes)
+
+    def to_json(self, **kwargs) -> str:
+        """The architecture as JSON, for ``loom.models.model_from_json``."""
+        return _saving().api.model_to_json(self, **kwargs)
 
     def summary(
         self,

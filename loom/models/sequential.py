@@ -4,6 +4,7 @@ from loom.graph.symbolic_tensor import SymbolicTensor
 from loom.layers.input_layer import InputLayer
 from loom.layers.layer import Layer
 from loom.models.functional import Functional
+from loom.models.model import _saving
 
 
 class Sequential(Functional):
@@ -136,4 +137,9 @@ class Sequential(Functional):
         return {id(layer): layer.name for layer in self._stack}
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable}
+        """Keras 3's Sequential config: the layers (InputLayer first) and the build shape."""
+        return _saving().functional_config.get_sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        return _saving().functional_config.sequential_from_config(cls, config, custom_objects)

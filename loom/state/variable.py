@@ -20,6 +20,12 @@ called directly inside jax.jit / jax.grad. Use the pure form instead:
 """
 
 
+# Called as creation_check(shape, dtype, name) before a variable's initial value is computed.
+# loom.saving sets it (the one place it reaches into this module) to refuse, while a model
+# is rebuilt from a file, variables beyond what the file's weights can fill: bounded memory.
+creation_check = None
+
+
 class Variable:
     """A mutable array owned by a layer; reads see the stateless scope's value.
 
@@ -62,6 +68,8 @@ class Variable:
                     "pass e.g. shape=(3, 4)."
                 )
             dtype = standardize_dtype(dtype)
+            if creation_check is not None:
+                creation_check(tuple(shape), dtype, self.name)
             # Variables may be created while a layer is traced (lazy builds inside
             # jit or eval_shape); their initial values must still be concrete.
             with jax.ensure_compile_time_eval():

@@ -1,0 +1,172 @@
+"""``python -m loom.inspect FILE``: what a saved model holds, without building any of it.
+
+It reads the archive with the same checks as ``load_model`` and prints the
+metadata, the compile settings, a table of layers from ``config.json`` (class,
+output shape, parameters counted from the weights file's header, inputs), the
+stored arrays and any Lambda source (shown as text, never run). No class is
+looked up, no layer is created, no code in the file is evaluated, so it is
+safe on files from anywhere.
+"""
+
+import argparse
+import json
+import math
+import sys
+
+from loom.saving import archive as archive_module
+from loom.saving.errors import SavingError
+
+
+def _shape(shape) -> str:
+    if not isinstance(shape, list):
+        return "?"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def _tensors(value, found: list) -> list:
+    if isinstance(value, list):
+        for item in value:
+            _tensors(item, found)
+    elif isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__" and isinstance(value.get("config"), dict):
+            found.append(value["config"])
+        else:
+            for item in value.values():
+                _tensors(item, found)
+    return found
+
+
+def _sources(value, found: list, where: str = "") -> list:
+    if isinstance(value, list):
+        for item in value:
+            _sources(item, found, where)
+    elif isinstance(value, dict):
+        if value.get("class_name") == "__lambda_source__" and isinstance(value.get("config"), dict):
+            found.append((where, value["config"].get("source")))
+        if value.get("class_name") == "__lambda__":
+            found.append((where, "<Python bytecode (Keras): never run by loom>"))
+        for key, item in value.items():
+            name = value.get("name") if isinstance(value.get("name"), str) else where
+            _sources(item, found, name if key in ("config", "inbound_nodes") else where)
+    return found
+
+
+def _param_counts(specs: dict, prefix: str) -> int:
+    return sum(math.prod(shape) for key, (shape, _) in specs.items() if key.startswith(prefix))
+
+
+def _output_shapes(layers: list) -> dict:
+    """Output shape of each layer's first call, read from the tensors other layers consume."""
+    shapes = {}
+    for entry in layers:
+        for tensor in _tensors(entry.get("inbound_nodes", []), []):
+            history = tensor.get("keras_history")
+            if isinstance(history, list) and len(history) == 3 and history[1] == 0 and history[2] == 0:
+                shapes.setdefault(str(history[0]), tensor.get("shape"))
+        config = entry.get("config")
+        if entry.get("class_name") == "InputLayer" and isinstance(config, dict):
+            shapes.setdefault(str(entry.get("name")), config.get("batch_shape"))
+    return shapes
+
+
+def _layer_rows(config: dict, specs: dict) -> list:
+    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
+    layers = inner.get("layers") if isinstance(inner.get("layers"), list) else []
+    layers = [entry for entry in layers if isinstance(entry, dict)]
+    shapes = _output_shapes(layers)
+    rows = []
+    for entry in layers:
+        layer_config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        name = str(entry.get("name", layer_config.get("name", "?")))
+        kind = entry.get("class_name", "?")
+        if kind == "FunctionOperation":
+            kind = f"ops.{layer_config.get('function', '?')}"
+        inputs = []
+        for tensor in _tensors(entry.get("inbound_nodes", []), []):
+            history = tensor.get("keras_history")
+            if isinstance(history, list) and len(history) == 3:
+                inputs.append(f"{history[0]}[{history[1]}][{history[2]}]")
+        params = _param_counts(specs, f"{name}/")
+        rows.append((f"{name} ({kind})", _shape(shapes.get(name)), params, ", ".join(inputs) or "-"))
+    return rows
+
+
+def _table(rows: list, headers: tuple) -> str:
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(headers, widths))]
+    lines.append("  ".join("-" * width for width in widths))
+    lines += ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) for row in rows]
+    return "\n".join(lines)
+
+
+def describe(path, show_source: bool = False) -> str:
+    """The inspector's report for the model file at ``path`` (raises loom's saving errors)."""
+    loaded = archive_module.read_archive(path)
+    config, metadata = loaded.config, loaded.metadata
+    specs = loaded.weights.specs if loaded.weights is not None else {}
+    lines = [f"Model file: {path}"]
+    for key in ("format", "format_version", "loom_version", "keras_version", "date_saved"):
+        if key in metadata:
+            lines.append(f"  {key}: {metadata[key]}")
+    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
+    model_class, model_name = config.get("class_name", "?"), inner.get("name", "?")
+    lines.append(f"  model: {model_class} '{model_name}' (module {config.get('module')!r})")
+    compile_config = config.get("compile_config")
+    if isinstance(compile_config, dict):
+        optimizer = compile_config.get("optimizer")
+        optimizer_name = optimizer.get("class_name") if isinstance(optimizer, dict) else optimizer
+        lines.append(
+            f"  compiled: optimizer={optimizer_name}, loss={json.dumps(compile_config.get('loss'))[:200]}, "
+            f"metrics={json.dumps(compile_config.get('metrics'))[:200]}"
+        )
+    model_keys = {k: v for k, v in specs.items() if not k.startswith("__")}
+    optimizer_keys = [k for k in specs if k.startswith("__optimizer__/")]
+    array_keys = [k for k in specs if k.startswith("__arrays__/")]
+    total = _param_counts(model_keys, "")
+    size = sum(math.prod(shape) * _itemsize(dtype) for shape, dtype in model_keys.values())
+    lines.append("")
+    rows = _layer_rows(config, specs)
+    if rows:
+        lines.append("Layers (read from config.json; nothing is built):")
+        lines.append(_table(rows, ("Layer (type)", "Output shape", "Params", "Connected to")))
+    else:
+        lines.append(f"Layers: {len(inner.get('layers', [])) if isinstance(inner.get('layers'), list) else 0}")
+    lines.append("")
+    lines.append(f"Weights: {len(model_keys)} tensors, {total:,} parameters ({size:,} bytes)")
+    lines.append(f"Optimizer state: {len(optimizer_keys)} tensors" if optimizer_keys else "Optimizer state: none")
+    if array_keys:
+        lines.append(f"Stored arrays (graph constants, Lambda captures): {len(array_keys)}")
+        lines += [f"  {k} {specs[k][0]} {specs[k][1]}" for k in array_keys[:50]]
+    sources = _sources(config, [])
+    if sources:
+        lines.append("Stored Python source (Lambda functions; shown, never run here):")
+        for where, source in sources:
+            if show_source:
+                lines.append(f"  [{where}]")
+                lines += ["    " + line for line in str(source).splitlines()]
+            else:
+                first = str(source).splitlines()[0] if source else ""
+                lines.append(f"  [{where}] {first[:100]}")
+    return "\n".join(lines)
+
+
+def _itemsize(dtype: str) -> int:
+    digits = "".join(c for c in dtype if c.isdigit())
+    return max(int(digits) // 8, 1) if digits else 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m loom.inspect", description=__doc__.splitlines()[0])
+    parser.add_argument("file", help="a .keras / .loom model file")
+    parser.add_argument("--source", action="store_true", help="print the full source of stored functions")
+    arguments = parser.parse_args(argv)
+    try:
+        print(describe(arguments.file, show_source=arguments.source))
+    except (SavingError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,287 @@
+"""The model file: a zip holding ``config.json``, ``metadata.json`` and ``model.safetensors``.
+
+Writing goes through ``atomic_open``, so a failed or killed save leaves the
+previous file intact. Reading trusts nothing in the file: every member name is
+checked (no absolute paths, ``..``, backslashes or links; no duplicates), the
+members may not overlap, declared sizes are bounded by limits and by the
+archive's own size, compressed members may not inflate beyond a ratio (zip
+bombs), and the JSON may not be too large, too deep or repeat a key. Members
+are only ever read into memory, never extracted to disk.
+"""
+
+import json
+import os
+import stat
+import struct
+import zipfile
+import zlib
+
+from loom.saving.atomic_write import atomic_open
+from loom.saving.errors import ArchiveError, ConfigError, SerializationError
+from loom.saving.weights import SafetensorsFile, write_safetensors
+
+CONFIG = "config.json"
+METADATA = "metadata.json"
+WEIGHTS = "model.safetensors"
+
+# Limits on what a model file may declare; generous for real models, small
+# enough that a hostile file cannot exhaust memory or time.
+MAX_CONFIG_BYTES = 32 * 2**20
+MAX_METADATA_BYTES = 2**20
+MAX_JSON_DEPTH = 100
+MAX_MEMBERS = 64
+# A deflated member may expand at most this much (beyond a small allowance):
+# JSON configs compress ~5-20x; bombs reach 1000x.
+MAX_COMPRESSION_RATIO = 200
+_RATIO_ALLOWANCE = 2**20
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # identical models give identical files
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    struct.error,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeDecodeError,
+    OverflowError,
+    ValueError,
+    OSError,
+)
+
+
+# --- JSON ---------------------------------------------------------------------------------
+def _unique_keys(pairs):
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise ConfigError(f"The JSON repeats the key {key!r} in one object; a config must name each field once.")
+        result[key] = value
+    return result
+
+
+def _check_depth(value, what: str) -> None:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ConfigError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep; refusing to read it.")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def parse_json(data, what: str, max_bytes: int = MAX_CONFIG_BYTES):
+    """Parse JSON bytes or text from a file with loom's limits (size, depth, unique keys).
+
+    Raises:
+        ConfigError: naming ``what`` and the problem.
+    """
+    if len(data) > max_bytes:
+        raise ConfigError(f"{what} is {len(data)} bytes; the limit is {max_bytes}.")
+    try:
+        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+        value = json.loads(text, object_pairs_hook=_unique_keys)
+    except ConfigError:
+        raise
+    except RecursionError:
+        raise ConfigError(f"{what} is nested too deeply to read.") from None
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ConfigError(f"{what} is not valid JSON: {err}") from None
+    _check_depth(value, what)
+    return value
+
+
+def dump_json(value, what: str) -> bytes:
+    """JSON bytes for a config, or a SerializationError naming what could not be written."""
+    try:
+        return json.dumps(value, indent=1).encode("utf-8")
+    except (TypeError, ValueError) as err:
+        raise SerializationError(f"Cannot write {what} as JSON: {err}.") from err
+
+
+# --- writing ------------------------------------------------------------------------------
+def _info(name: str, compress_type: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
+    info.compress_type = compress_type
+    info.external_attr = (stat.S_IFREG | 0o644) << 16
+    return info
+
+
+def write_archive(path, config: dict, arrays: dict, metadata: dict, weights_metadata: dict | None = None) -> None:
+    """Write a model file atomically.
+
+    Args:
+        path: the file to create or replace.
+        config: the JSON-serializable ``config.json`` content.
+        arrays: ``{name: array}`` stored in ``model.safetensors``.
+        metadata: the JSON-serializable ``metadata.json`` content.
+        weights_metadata: optional string metadata of the safetensors header.
+    """
+    config_bytes = dump_json(config, "the model config")
+    metadata_bytes = dump_json(metadata, "the metadata")
+    with atomic_open(path, "wb") as handle:
+        with zipfile.ZipFile(handle, "w", allowZip64=True) as archive:
+            archive.writestr(_info(METADATA, zipfile.ZIP_DEFLATED), metadata_bytes)
+            archive.writestr(_info(CONFIG, zipfile.ZIP_DEFLATED), config_bytes)
+            # Stored, not deflated: weights barely compress, and reading stays a plain copy.
+            with archive.open(_info(WEIGHTS, zipfile.ZIP_STORED), "w", force_zip64=True) as member:
+                write_safetensors(member, arrays, weights_metadata)
+
+
+# --- reading ------------------------------------------------------------------------------
+def is_archive(path) -> bool:
+    """Whether ``path`` starts like a zip file (a model archive) rather than raw safetensors."""
+    with open(path, "rb") as handle:
+        return handle.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _name_problem(name: str) -> str | None:
+    if not name:
+        return "an empty name"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "control characters in its name"
+    if "\\" in name:
+        return "a backslash in its name"
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "an absolute path"
+    if ".." in name.split("/"):
+        return "a '..' component"
+    return None
+
+
+class Archive:
+    """A checked model archive held in memory.
+
+    Attributes:
+        path: where it was read from.
+        config: the parsed ``config.json``.
+        metadata: the parsed ``metadata.json`` (``{}`` if absent).
+        weights: the checked ``model.safetensors`` (None if absent or not read).
+        names: the member names.
+    """
+
+    def __init__(self, path, config, metadata, weights, names):
+        self.path = path
+        self.config = config
+        self.metadata = metadata
+        self.weights = weights
+        self.names = names
+
+
+class _Reader:
+    def __init__(self, path, handle, size: int):
+        self.path = path
+        self.handle = handle
+        self.size = size
+
+    def fail(self, message: str):
+        raise ArchiveError(f"Model file {str(self.path)!r}: {message}")
+
+    def check_members(self, archive: zipfile.ZipFile) -> dict:
+        infos = archive.infolist()
+        if len(infos) > MAX_MEMBERS:
+            self.fail(f"has {len(infos)} members; a model file has at most {MAX_MEMBERS}.")
+        members = {}
+        for info in infos:
+            problem = _name_problem(info.filename)
+            if problem is not None:
+                self.fail(f"member {info.filename!r} has {problem}; refusing to read the file.")
+            if info.filename in members:
+                self.fail(f"holds two members named {info.filename!r}; refusing to guess which is meant.")
+            if stat.S_ISLNK(info.external_attr >> 16):
+                self.fail(f"member {info.filename!r} is a symbolic link; model files hold plain files only.")
+            if info.flag_bits & 0x1:
+                self.fail(f"member {info.filename!r} is encrypted.")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                self.fail(f"member {info.filename!r} uses an unsupported compression method {info.compress_type}.")
+            self._check_sizes(info)
+            members[info.filename] = info
+        self._check_layout(infos, archive.start_dir)
+        return members
+
+    def _check_sizes(self, info) -> None:
+        name = info.filename
+        if info.compress_size > self.size:
+            self.fail(f"member {name!r} declares {info.compress_size} compressed bytes in a {self.size}-byte file.")
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            self.fail(f"stored member {name!r} declares {info.file_size} bytes but holds {info.compress_size}.")
+        limit = {CONFIG: MAX_CONFIG_BYTES, METADATA: MAX_METADATA_BYTES}.get(name)
+        if limit is not None and info.file_size > limit:
+            self.fail(f"member {name!r} declares {info.file_size} bytes; the limit is {limit}.")
+        if info.file_size > _RATIO_ALLOWANCE and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            self.fail(
+                f"member {name!r} would inflate from {info.compress_size} to {info.file_size} bytes "
+                f"(more than {MAX_COMPRESSION_RATIO}x); refusing a possible zip bomb."
+            )
+
+    def _check_layout(self, infos, central_directory: int) -> None:
+        """Each member's local header and data must lie before the next member's (no overlaps)."""
+        ordered = sorted(infos, key=lambda i: i.header_offset)
+        for position, info in enumerate(ordered):
+            self.handle.seek(info.header_offset)
+            header = self.handle.read(30)
+            if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                self.fail(f"member {info.filename!r} has no valid local header (corrupt or truncated file).")
+            name_length, extra_length = struct.unpack("<HH", header[26:30])
+            end = info.header_offset + 30 + name_length + extra_length + info.compress_size
+            limit = ordered[position + 1].header_offset if position + 1 < len(ordered) else central_directory
+            if end > limit:
+                self.fail(f"member {info.filename!r} overlaps the next member or the directory (corrupt or crafted).")
+
+    def read_member(self, archive, info, limit: int) -> bytes:
+        if info.file_size > limit:
+            self.fail(f"member {info.filename!r} declares {info.file_size} bytes; the limit is {limit}.")
+        with archive.open(info) as member:
+            data = member.read(info.file_size + 1)
+        if len(data) != info.file_size:
+            self.fail(f"member {info.filename!r} holds {len(data)} bytes, not the declared {info.file_size}.")
+        return data
+
+
+def read_archive(path, read_weights: bool = True) -> Archive:
+    """Read and check a model archive (see the module docstring for what is refused).
+
+    Args:
+        path: the ``.keras`` / ``.loom`` file.
+        read_weights: also read and check ``model.safetensors``.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ArchiveError, ConfigError, WeightsFileError: the file is damaged or hostile.
+    """
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        reader = _Reader(path, handle, size)
+        if handle.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+            reader.fail("is not a zip archive (a loom/Keras model file is a zip with config.json).")
+        handle.seek(0)
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                members = reader.check_members(archive)
+                if CONFIG not in members:
+                    reader.fail(f"has no {CONFIG}; members are {sorted(members)}.")
+                config_bytes = reader.read_member(archive, members[CONFIG], MAX_CONFIG_BYTES)
+                metadata_bytes = (
+                    reader.read_member(archive, members[METADATA], MAX_METADATA_BYTES) if METADATA in members else b"{}"
+                )
+                weights_bytes = None
+                if read_weights and WEIGHTS in members:
+                    weights_bytes = reader.read_member(archive, members[WEIGHTS], size)
+        except (ArchiveError, ConfigError):
+            raise
+        except _ZIP_ERRORS as err:
+            message = f"Model file {str(path)!r} is corrupt or truncated: {type(err).__name__}: {err}"
+            raise ArchiveError(message) from err
+    config = parse_json(config_bytes, f"{CONFIG} of {str(path)!r}", MAX_CONFIG_BYTES)
+    metadata = parse_json(metadata_bytes, f"{METADATA} of {str(path)!r}", MAX_METADATA_BYTES)
+    if not isinstance(config, dict):
+        raise ConfigError(f"{CONFIG} of {str(path)!r} must hold a JSON object; it holds a {type(config).__name__}.")
+    if not isinstance(metadata, dict):
+        raise ConfigError(f"{METADATA} of {str(path)!r} must hold a JSON object.")
+    weights = None
+    if weights_bytes is not None:
+        weights = SafetensorsFile(weights_bytes, source=f"{WEIGHTS} in {str(path)!r}")
+    return Archive(path, config, metadata, weights, sorted(members))
+

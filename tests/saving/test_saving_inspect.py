@@ -1,0 +1,64 @@
+"""python -m loom.inspect: summary and metadata of a model file, without building any of it."""
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+
+import loom
+from loom import inspect as loom_inspect
+from loom import layers, ops
+
+
+def _saved(tmp_path):
+    inputs = loom.Input((3,), name="x")
+    hidden = layers.Dense(4, name="hidden")(inputs)
+    scaled = layers.Lambda(lambda t: t * np.float32(2.0), name="double")(hidden)
+    model = loom.Model(inputs, ops.sum(scaled, axis=-1), name="inspected")
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    return path
+
+
+def test_describe_lists_metadata_layers_parameters_and_source(tmp_path):
+    text = loom_inspect.describe(_saved(tmp_path), show_source=True)
+    assert "format: loom.model" in text and "model: Functional 'inspected'" in text
+    assert "compiled: optimizer=Adam" in text
+    assert re.search(r"hidden \(Dense\)\s+\(None, 4\)\s+16\s+x\[0\]\[0\]", text)
+    assert re.search(r"sum \(ops.sum\)\s+\S+\s+0\s+double\[0\]\[0\]", text)
+    assert "Weights: 2 tensors, 16 parameters" in text
+    assert "Optimizer state: 6 tensors" in text
+    assert "lambda t: t * np.float32(2.0)" in text
+
+
+def test_inspecting_never_builds_or_runs_anything(tmp_path, monkeypatch):
+    path = _saved(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][1]["class_name"] = "Popen"
+    config["config"]["layers"][1]["module"] = "subprocess"
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the inspector must not resolve or build anything")
+
+    monkeypatch.setattr(loom.saving.registry, "resolve", refuse)
+    assert "hidden (Popen)" in loom_inspect.describe(path)
+
+
+def test_command_line_prints_the_report_and_fails_cleanly_on_bad_files(tmp_path):
+    path = _saved(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "loom.inspect", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0 and "Model file:" in done.stdout
+    assert loom_inspect.main([str(tmp_path / "missing.keras")]) == 1
+    (tmp_path / "bad.keras").write_bytes(b"not a zip")
+    assert loom_inspect.main([str(tmp_path / "bad.keras")]) == 1
