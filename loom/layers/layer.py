@@ -124,12 +124,15 @@ class Layer(NodeAccessMixin, Operation):
         # Remember constructor arguments so simple custom layers serialize
         # without writing get_config (as Keras 3 does).
         try:
-            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            signature = inspect.signature(cls.__init__)
+            bound = signature.bind(None, *args, **kwargs)
             bound.apply_defaults()
             arguments = dict(bound.arguments)
             arguments.pop(next(iter(arguments)), None)
-            extra = arguments.pop("kwargs", {})
-            arguments.update(extra if isinstance(extra, dict) else {})
+            for parameter in signature.parameters.values():
+                if parameter.kind is parameter.VAR_KEYWORD:  # **kwargs, whatever it is called
+                    extra = arguments.pop(parameter.name, {})
+                    arguments.update(extra if isinstance(extra, dict) else {})
         except TypeError:
             arguments = None
         object.__setattr__(instance, "_init_arguments", arguments)

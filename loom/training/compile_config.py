@@ -88,7 +88,7 @@ class CompileMetrics:
         self.trackers = [metrics_module.Mean(name="loss")]
         if len(self.output_names) > 1:
             self.trackers += [metrics_module.Mean(name=f"{self.output_names[i]}_loss") for i in compile_loss.active]
-        self.entries = []  # (output index, metric, weighted)
+        self.entries = []  # (output index, metric, weighted, log name)
 
     def build(self, y_true: list, y_pred: list) -> None:
         """Resolve metric names (``"accuracy"`` from the loss and shapes) per output."""
@@ -103,8 +103,12 @@ class CompileMetrics:
                     if y_true[index] is None:
                         continue
                     metric = self._resolve(identifier, y_true[index], y_pred[index], index)
-                    metric.name = self._unique_name(metric.name, index, is_weighted, taken)
-                    self.entries.append((index, metric, is_weighted))
+                    if any(metric is m for _, m, _, _ in self.entries):
+                        # One metric object given for two outputs: each needs its own state.
+                        metric = type(metric).from_config(metric.get_config())
+                    # The log name is kept apart: a user's metric object keeps its own name.
+                    name = self._unique_name(metric.name, index, is_weighted, taken)
+                    self.entries.append((index, metric, is_weighted, name))
         self.built = True
 
     def _unique_name(self, name: str, index: int, weighted: bool, taken: dict) -> str:
@@ -154,7 +158,12 @@ class CompileMetrics:
 
     @property
     def metrics(self) -> list:
-        return self.trackers + [metric for _, metric, _ in self.entries]
+        return self.trackers + [metric for _, metric, _, _ in self.entries]
+
+    @property
+    def names(self) -> list:
+        """The names the logs use, in the order of ``metrics``."""
+        return [tracker.name for tracker in self.trackers] + [name for _, _, _, name in self.entries]
 
     @property
     def variables(self) -> list:
@@ -178,7 +187,7 @@ class CompileMetrics:
         losses = [total_loss] + (list(per_output_losses) if len(self.trackers) > 1 else [])
         for tracker, piece, loss in zip(self.trackers, pieces, losses):
             new.append(tracker.stateless_update_state(piece, loss, sample_weight=batch_size))
-        for (index, metric, weighted), piece in zip(self.entries, pieces[len(self.trackers) :]):
+        for (index, metric, weighted, _), piece in zip(self.entries, pieces[len(self.trackers) :]):
             weight = sample_weight[index] if weighted else None
             new.append(metric.stateless_update_state(piece, y_true[index], y_pred[index], sample_weight=weight))
         return [value for piece in new for value in piece]
@@ -186,5 +195,6 @@ class CompileMetrics:
     def results(self, values) -> dict:
         """``{name: scalar}`` for every tracker and metric (pure)."""
         return {
-            metric.name: metric.stateless_result(piece) for metric, piece in zip(self.metrics, self._split(values))
+            name: metric.stateless_result(piece)
+            for name, metric, piece in zip(self.names, self.metrics, self._split(values))
         }

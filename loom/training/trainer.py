@@ -167,7 +167,7 @@ class Trainer:
 
     @property
     def metrics_names(self) -> list:
-        return [m.name for m in self.metrics]
+        return [] if self._training is None else self._training.metrics.names
 
     # --- data -----------------------------------------------------------------------
     def _prepare_arrays(self, x, y, sample_weight, what: str):

@@ -227,6 +227,12 @@ def test_simple_custom_layer_config_is_captured_automatically():
         def call(self, inputs):
             return inputs * self.factor + self.offset
 
+    class Shift(Layer):
+        def __init__(self, by, **kw):
+            super().__init__(**kw)
+            self.by = by
+
+    assert Shift(2.0, name="t").get_config()["by"] == 2.0 and "kw" not in Shift(1.0).get_config()
     layer = Scale(3.0, name="s")
     config = layer.get_config()
     assert config["factor"] == 3.0 and config["offset"] == 0.0 and config["name"] == "s"

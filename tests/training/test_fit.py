@@ -266,3 +266,14 @@ def test_fit_a_model_with_a_fixed_batch_size_and_a_stateful_lstm():
     history = model.fit(data, np.random.rand(8, 1).astype("float32"), batch_size=4, epochs=2, shuffle=False, verbose=0)
     assert len(history.history["loss"]) == 2
     assert not np.allclose(lstm.states[0].numpy(), 0.0)  # the states carried over from training
+
+
+def test_a_users_metric_object_keeps_its_name_and_receives_results():
+    a = Input((3,))
+    model = loom.Model(a, [Dense(1, name="first")(a), Dense(1, name="second")(a)])
+    mae = loom.metrics.MeanAbsoluteError(name="err")
+    model.compile("sgd", ["mse", "mse"], metrics=[mae])
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 1), "float32")
+    logs = model.evaluate(x, [y, y], return_dict=True, verbose=0)
+    assert {"first_err", "second_err"} <= set(logs) and mae.name == "err"
+    assert model.metrics_names[-2:] == ["first_err", "second_err"]
