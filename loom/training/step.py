@@ -38,22 +38,16 @@ class Steps:
         compile_loss, compile_metrics: from ``compile_config``.
         optimizer: a loom optimizer with ``stateless_apply``.
         output_names: the model's outputs, in the order losses see them.
-        seed: base of the per-step random keys (a step's key folds in the
-            optimizer's iteration count, so a resumed run draws the same keys).
         class_weight: optional array mapping class index -> weight (output 0).
         jit: False runs every step op by op (``run_eagerly=True``).
     """
 
-    def __init__(self, model, compile_loss, compile_metrics, optimizer, output_names, seed, class_weight=None, jit=True):
+    def __init__(self, model, compile_loss, compile_metrics, optimizer, output_names, class_weight=None, jit=True):
         self.model = model
         self.compile_loss = compile_loss
         self.compile_metrics = compile_metrics
         self.optimizer = optimizer
         self.output_names = list(output_names)
-        base = jax.random.PRNGKey(seed)
-        # Separate streams: per-step keys fold in the iteration, shuffles the epoch.
-        self.step_key = jax.random.fold_in(base, 0)
-        self.shuffle_key = jax.random.fold_in(base, 1)
         self.class_weight = class_weight
         self.jit = jit
         # loom optimizers keep their step counter first in `variables`.
@@ -88,10 +82,12 @@ class Steps:
             total = total + jnp.sum(loss).astype(total.dtype)
         return total, (predictions, non_trainable, per_output)
 
-    def train_step(self, state: TrainState, batch) -> TrainState:
+    def train_step(self, state: TrainState, batch, run_key) -> TrainState:
+        """One optimizer step. ``run_key`` is the run's ``PRNGKey(seed)``: the step's
+        key folds in the iteration count, so a resumed run draws the same keys."""
         x, y, sample_weight = batch
         sample_weight = self._sample_weights(y, sample_weight)
-        key = jax.random.fold_in(self.step_key, state.optimizer[self.iterations_index])
+        key = jax.random.fold_in(jax.random.fold_in(run_key, 0), state.optimizer[self.iterations_index])
 
         def loss_fn(trainable):
             return self._forward_loss(trainable, state.non_trainable, x, y, sample_weight, True, key)
@@ -123,24 +119,29 @@ class Steps:
         fresh = self.compile_metrics.reset_values()
         return jax.lax.cond(reset, lambda: fresh, lambda: list(metrics))
 
-    def permutation(self, epoch, samples: int, shuffle: bool):
+    @staticmethod
+    def permutation(run_key, epoch, samples: int, shuffle: bool):
+        """The epoch's data order: a function of the run's key and the epoch alone."""
         if not shuffle:
             return jnp.arange(samples)
-        return jax.random.permutation(jax.random.fold_in(self.shuffle_key, epoch), samples)
+        return jax.random.permutation(jax.random.fold_in(jax.random.fold_in(run_key, 1), epoch), samples)
 
-    def _train_chunk(self, state, data, epoch, start, count, reset, finish, *, batch_size, samples, tail, shuffle):
+    def _train_chunk(
+        self, state, data, run_key, epoch, start, count, reset, finish, *, batch_size, samples, tail, shuffle
+    ):
         """Steps ``start .. start+count`` of ``epoch``, then the partial last batch if
         ``finish``; metrics restart if ``reset``. Returns ``(state, results)``."""
         state = state._replace(metrics=self._metrics_from(state.metrics, reset))
-        permutation = self.permutation(epoch, samples, shuffle)
+        permutation = self.permutation(run_key, epoch, samples, shuffle)
 
         def body(step, state):
             indices = jax.lax.dynamic_slice_in_dim(permutation, step * batch_size, batch_size)
-            return self.train_step(state, _gather(data, indices))
+            return self.train_step(state, _gather(data, indices), run_key)
 
         def last_batch(state):
             full = samples // batch_size
-            return self.train_step(state, _gather(data, permutation[full * batch_size : full * batch_size + tail]))
+            rows = permutation[full * batch_size : full * batch_size + tail]
+            return self.train_step(state, _gather(data, rows), run_key)
 
         if not self.jit:
             for step in range(int(start), int(start) + int(count)):
@@ -154,9 +155,9 @@ class Steps:
                 state = jax.lax.cond(finish, last_batch, lambda state: state, state)
         return state, self.compile_metrics.results(state.metrics)
 
-    def _train_batch(self, state, batch, reset):
+    def _train_batch(self, state, batch, run_key, reset):
         state = state._replace(metrics=self._metrics_from(state.metrics, reset))
-        state = self.train_step(state, batch)
+        state = self.train_step(state, batch, run_key)
         return state, self.compile_metrics.results(state.metrics)
 
     def _test_chunk(self, state, data, count, *, batch_size, tail):

@@ -114,7 +114,6 @@ class Trainer:
         key = (
             tuple(id(v) for v in self.trainable_variables),
             None if class_weight is None else tuple(sorted(class_weight.items())),
-            self._training_seed,
         )
         if self._training is not None and self._training.key == key:
             return self._training
@@ -154,11 +153,35 @@ class Trainer:
                 raise ValueError("`class_weight` is only supported for models with a single output; use sample_weight.")
             classes = max(int(max(class_weight)) + 1, int(predictions[0].shape[-1] or 1))
             table = jnp.asarray([float(class_weight.get(i, 1.0)) for i in range(classes)], jnp.float32)
-        steps = Steps(
-            self, compile_loss, metrics, self.optimizer, output_names, self._training_seed, table, jit=not self.run_eagerly
-        )
+        steps = Steps(self, compile_loss, metrics, self.optimizer, output_names, table, jit=not self.run_eagerly)
         self._training = _Training(key, steps, StateBinding(self, self.optimizer, metrics.variables), metrics, output_names)
         return self._training
+
+    def _run_key(self):
+        """``PRNGKey(seed)`` of this compiled run: per-step keys and epoch orders derive from it."""
+        return jax.random.PRNGKey(self._training_seed)
+
+    # --- checkpointing (used by BackupAndRestore) ------------------------------------
+    def _training_checkpoint(self) -> dict:
+        """Where fit stands, beyond weights and optimizer: position, seed, metric state."""
+        metrics = [] if self._training is None else [np.asarray(v.value) for v in self._training.binding.metrics]
+        position = getattr(self, "_fit_position", (0, 0))
+        return {"epoch": int(position[0]), "step": int(position[1]), "seed": int(self._training_seed), "metrics": metrics}
+
+    def _restore_training_checkpoint(self, epoch: int, step: int, seed: int, metrics: list) -> None:
+        """Make the next epoch loop of ``fit`` continue at ``(epoch, step)`` with this seed
+        and these metric accumulators (weights and optimizer are restored separately)."""
+        self._training_seed = int(seed)
+        if step and self._training is not None:
+            variables = self._training.binding.metrics
+            if len(variables) != len(metrics) or any(v.shape != np.shape(m) for v, m in zip(variables, metrics)):
+                raise ValueError(
+                    "The checkpoint's metric state does not fit this model's compiled metrics; compile the "
+                    "model with the same loss and metrics as the interrupted run."
+                )
+            for variable, value in zip(variables, metrics):
+                variable.assign(value)
+        self._resume_position = (int(epoch), int(step))
 
     @property
     def metrics(self) -> list:
@@ -291,7 +314,7 @@ class Trainer:
             callback_list.on_train_batch_begin(step)
             started = time.perf_counter()
             state, results = steps.train_chunk(
-                binding.read(), data, epoch, step, count, reset, finish and bool(tail), **statics
+                binding.read(), data, self._run_key(), epoch, step, count, reset, finish and bool(tail), **statics
             )
             binding.write(state)
             logs = _to_host(results)
@@ -410,7 +433,12 @@ class Trainer:
         self.stop_training = False
         training, logs = None, {}
         validation = None if validation_data is None else self._standardize_validation(validation_data, what)
-        for epoch in range(initial_epoch, epochs):
+        # A restored backup continues at the start of its epoch: loom cannot replay an
+        # arbitrary iterable's batches up to the middle of one.
+        resume = self.__dict__.pop("_resume_position", None)
+        first_epoch = resume[0] if resume is not None else initial_epoch
+        for epoch in range(first_epoch, epochs):
+            self._fit_position = (epoch, 0)
             callback_list.on_epoch_begin(epoch)
             batches = data_adapters.PrefetchingIterator(
                 source if source is not None else dataset, lambda item: self._convert_batch(item, what), steps_per_epoch
@@ -424,13 +452,14 @@ class Trainer:
                         training = self._training_for(item[0], y_list, class_weight)
                     callback_list.on_train_batch_begin(step)
                     state, results = training.steps.train_batch(
-                        training.binding.read(), self._device_batch(training, item, what), step == 0
+                        training.binding.read(), self._device_batch(training, item, what), self._run_key(), step == 0
                     )
                     training.binding.write(state)
                     if callback_list.needs_batch_hooks or callback_list.update_interval_seconds is not None:
                         logs = _to_host(results)
-                    callback_list.on_train_batch_end(step, logs)
                     step += 1
+                    self._fit_position = (epoch, step)
+                    callback_list.on_train_batch_end(step - 1, logs)
                     if self.stop_training:
                         break
             finally:
@@ -445,6 +474,7 @@ class Trainer:
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_arrays(training, validation, 32, validation_steps)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            self._fit_position = (epoch + 1, 0)
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
@@ -480,7 +510,7 @@ class Trainer:
         x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, f"Model '{self.name}'.train_on_batch")
         training = self._training_for(x, y, class_weight)
         state, results = training.steps.train_batch(
-            training.binding.read(), data_adapters.to_device((x, y, sample_weight)), True
+            training.binding.read(), data_adapters.to_device((x, y, sample_weight)), self._run_key(), True
         )
         training.binding.write(state)
         return self._format_logs(_to_host(results), return_dict)

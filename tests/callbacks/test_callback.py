@@ -56,6 +56,7 @@ def test_public_names_of_loom_callbacks():
 
     public = sorted(name for name in vars(loom.callbacks) if name[0].isupper())
     assert public == [
+        "BackupAndRestore",
         "CSVLogger",
         "Callback",
         "CallbackList",
@@ -63,6 +64,7 @@ def test_public_names_of_loom_callbacks():
         "History",
         "LambdaCallback",
         "LearningRateScheduler",
+        "ModelCheckpoint",
         "ProgbarLogger",
         "ReduceLROnPlateau",
         "TerminateOnNaN",
