@@ -677,15 +677,22 @@ def _check_positive_int(value, name: str, allow_zero: bool = False) -> None:
 
 
 def _check_target_shape(loss, y, prediction, output_name: str) -> None:
-    """Run the loss on shapes alone, so a target/loss mismatch is reported before training."""
-    spec_y = jax.ShapeDtypeStruct((2,) + tuple(np.shape(y)[1:]), np.asarray(y[:1]).dtype if not hasattr(y, "dtype") else y.dtype)
-    spec_p = jax.ShapeDtypeStruct((2,) + tuple(d or 1 for d in prediction.shape[1:]), prediction.dtype)
+    """Run the loss on shapes alone, so a target/loss mismatch is reported before training.
+
+    The probe uses the targets' own sample count, so every shape in the message is one the user gave.
+    """
+    y_shape = tuple(np.shape(y))
+    y_dtype = y.dtype if hasattr(y, "dtype") else np.asarray(y[:1]).dtype
+    samples = y_shape[0] if y_shape else 1
+    spec_y = jax.ShapeDtypeStruct(y_shape, y_dtype)
+    spec_p = jax.ShapeDtypeStruct((samples,) + tuple(d or 1 for d in prediction.shape[1:]), prediction.dtype)
     try:
         jax.eval_shape(lambda t, p: loss(t, p), spec_y, spec_p)
     except (ValueError, TypeError) as err:
+        shown = (None,) + tuple(prediction.shape[1:])
         raise type(err)(
-            f"Output '{output_name}': targets of shape {tuple(np.shape(y))} do not fit predictions of shape "
-            f"{tuple(prediction.shape)} for loss '{getattr(loss, 'name', loss)}': {err}"
+            f"Output '{output_name}': targets of shape {y_shape} do not fit predictions of shape "
+            f"{shown} for loss '{getattr(loss, 'name', loss)}': {err}"
         ) from err
 
 

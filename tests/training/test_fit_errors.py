@@ -44,8 +44,11 @@ def test_sample_counts_must_agree():
 
 def test_sparse_labels_given_to_categorical_crossentropy_names_both_and_the_fix():
     model = two_input_classifier()
-    with pytest.raises(ValueError, match=r"(?s)categorical_crossentropy.*sparse_categorical_crossentropy"):
+    with pytest.raises(ValueError, match=r"(?s)categorical_crossentropy.*sparse_categorical_crossentropy") as caught:
         model.fit([np.ones((6, 3)), np.ones((6, 2))], np.array([0, 1, 2, 3, 0, 1]), verbose=0)
+    # every shape named is one the user gave or can see in summary(), never an internal probe's
+    assert "targets of shape (6,) do not fit predictions of shape (None, 4)" in str(caught.value)
+    assert "one-hot targets of shape (6, 4) like the predictions; received targets of shape (6,)" in str(caught.value)
 
 
 def test_labels_out_of_range_for_sparse_losses():
