@@ -13,7 +13,7 @@ import numpy as np
 import common
 from loom.demo import seeds
 
-SAMPLES, BATCH, EPOCHS = 1000, 32, 20
+SAMPLES, BATCH, EPOCHS, ROUNDS = 1000, 32, 20, 7
 
 
 def hand_written_model(rng):
@@ -53,22 +53,27 @@ def keras_model():
     return keras.Model(inputs, ConvexCombination()(outs))
 
 
-def run():
+def run(epochs: int = EPOCHS, rounds: int = ROUNDS):
     xs, y = seeds.mixture_data(samples=SAMPLES)
-    rows = []
     model = seeds.mixture_model()
     model.compile("adam", "mse")
-    start = time.perf_counter()
-    loom_first, loom_rate = common.loom_fit_rates(model, xs, y, BATCH, EPOCHS)
+    first = {}
+    first["loom fit"], runners = common.loom_fit_runner(model, xs, y, BATCH)
+    runners = {"loom fit": runners}
     params, loss_fn = hand_written_model(np.random.default_rng(0))
-    hand = common.hand_written_rates(loss_fn, params, xs, y, BATCH, EPOCHS)
-    rows += [
-        ("loom fit (steps/s)", f"{loom_rate:,.0f}"),
-        ("hand-written jit per step (steps/s)", f"{hand['jit_per_step']:,.0f}"),
-        ("hand-written lax.scan epoch (steps/s)", f"{hand['scan']:,.0f}"),
-        ("loom / lax.scan", f"{loom_rate / hand['scan']:.2f}x"),
-        ("loom / jit per step", f"{loom_rate / hand['jit_per_step']:.2f}x"),
-        ("loom first epoch incl. compile (s)", f"{loom_first:.2f}"),
+    hand = common.hand_written_runners(loss_fn, params, xs, y, BATCH)
+    for name in ("jit per step", "lax.scan", "lax.scan, loss read per epoch"):
+        runners[name] = hand[name]
+    first["hand-written lax.scan"] = hand["lax.scan first call (s)"]
+    if common.keras_available():
+        for label, spe in (("Keras default", 1), ("Keras steps_per_execution=32", 32)):
+            kmodel = keras_model()
+            kmodel.compile("adam", "mse", steps_per_execution=spe)
+            first[label], runners[label] = common.keras_fit_runner(kmodel, xs, y, BATCH)
+    extra = [
+        (f"loom first epoch / {label} first epoch", f"{first['loom fit'] / first[label]:.2f}x")
+        for label in first
+        if label.startswith("Keras")
     ]
     predict_start = time.perf_counter()
     model.predict(xs, batch_size=BATCH)
@@ -76,23 +81,9 @@ def run():
     predict_start = time.perf_counter()
     for _ in range(5):
         model.predict(xs, batch_size=BATCH)
-    rows.append(("loom predict (samples/s)", f"{5 * SAMPLES / (time.perf_counter() - predict_start):,.0f}"))
-    rows.append(("loom predict first call (s)", f"{predict_first:.2f}"))
-    if common.keras_available():
-        import keras
-
-        for label, spe in (("Keras default", 1), ("Keras steps_per_execution=32", 32)):
-            kmodel = keras_model()
-            kmodel.compile("adam", "mse", steps_per_execution=spe)
-            k_first, k_rate = common.keras_fit_rates(kmodel, xs, y, BATCH, EPOCHS)
-            rows += [
-                (f"{label} fit (steps/s)", f"{k_rate:,.0f}"),
-                (f"loom / {label}", f"{loom_rate / k_rate:.2f}x"),
-                (f"{label} first epoch incl. compile (s)", f"{k_first:.2f}"),
-                (f"loom first epoch / {label} first epoch", f"{loom_first / k_first:.2f}x"),
-            ]
-        del keras
-    common.print_table(f"seed 002 mixture, {SAMPLES} samples, batch {BATCH} ({time.perf_counter() - start:.0f}s)", rows)
+    extra.append(("loom predict (samples/s)", f"{5 * SAMPLES / (time.perf_counter() - predict_start):,.0f}"))
+    extra.append(("loom predict first call (s)", f"{predict_first:.2f}"))
+    common.compare_and_print(f"seed 002 mixture, {SAMPLES} samples, batch {BATCH}", runners, first, epochs, rounds, extra)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ the others, the hand-written loops train the same forward function
 (``model.stateless_call``, a pure JAX function) with optax directly, so the
 ratio isolates what loom's training engine adds or saves.
 
-Run: python bench/bench_seeds.py [--epochs N] [--quick]
+Run: python bench/bench_seeds.py [--epochs N] [--rounds R] [--quick]
 """
 
 import argparse
@@ -66,27 +66,36 @@ def cases():
             ("(d) seed 003 siamese Dense", siamese), ("(e) seed 004 ensemble", ensemble)]
 
 
-def run(epochs: int, quick: bool) -> list:
+def run(epochs: int, rounds: int) -> list:
     rows = []
     for name, make in cases():
         model, (x, y), loss_name, loss_fn = make()
         model.compile("adam", loss_name)
-        first, rate = common.loom_fit_rates(model, x, y, 32, epochs, repeats=1 if quick else 3)
+        first, loom_run = common.loom_fit_runner(model, x, y, 32)
         params, hand_loss = stateless_loss(model, loss_fn)
-        hand = common.hand_written_rates(hand_loss, params, x, y, 32, epochs, repeats=1 if quick else 3)
-        rows.append((name, rate, hand["jit_per_step"], hand["scan"], first))
+        hand = common.hand_written_runners(hand_loss, params, x, y, 32)
+        result = common.Comparison(
+            {"loom": loom_run, "jit per step": hand["jit per step"], "lax.scan": hand["lax.scan"]}, epochs, rounds
+        )
+        rows.append((name, result, first))
     return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="2 rounds of 3 epochs")
     args = parser.parse_args(argv)
+    epochs, rounds = (3, 2) if args.quick else (args.epochs, args.rounds)
     started = time.perf_counter()
+    print(f"seed models, batch 32, {rounds} interleaved rounds of {epochs} epochs")
     print(f"{'model':<28} {'loom steps/s':>13} {'jit/step':>10} {'lax.scan':>10} {'loom/scan':>10} {'first epoch s':>14}")
-    for name, rate, per_step, scan, first in run(args.epochs, args.quick):
-        print(f"{name:<28} {rate:>13,.0f} {per_step:>10,.0f} {scan:>10,.0f} {rate / scan:>9.2f}x {first:>14.2f}")
+    for name, result, first in run(epochs, rounds):
+        print(
+            f"{name:<28} {result.rate('loom'):>13,.0f} {result.rate('jit per step'):>10,.0f} "
+            f"{result.rate('lax.scan'):>10,.0f} {result.ratio('loom', 'lax.scan'):>9.2f}x {first:>14.2f}"
+        )
     bench_mixture.run()
     print(f"\n(total {time.perf_counter() - started:.0f}s)")
 

@@ -7,7 +7,6 @@ Run: python bench/bench_siamese_lstm.py
 """
 
 import sys
-import time
 
 import jax
 import jax.numpy as jnp
@@ -16,7 +15,7 @@ import numpy as np
 import common
 from loom.demo import seeds
 
-SAMPLES, BATCH, EPOCHS, UNITS = 256, 32, 2, 64
+SAMPLES, BATCH, EPOCHS, ROUNDS, UNITS = 256, 32, 1, 3, 64
 
 
 def hand_written(rng, features):
@@ -60,34 +59,24 @@ def keras_model():
     return keras.Model([a, b], keras.layers.Dense(1, activation="sigmoid")(merged))
 
 
-def run():
-    started = time.perf_counter()
+def run(epochs: int = EPOCHS, rounds: int = ROUNDS):
     xs, y = seeds.siamese_sequence_data(samples=SAMPLES)
     model = seeds.siamese_lstm_model()[0]
     model.compile("adam", "binary_crossentropy")
-    first, rate = common.loom_fit_rates(model, xs, y, BATCH, EPOCHS, repeats=2)
+    first = {}
+    first["loom fit"], loom_run = common.loom_fit_runner(model, xs, y, BATCH)
+    runners = {"loom fit": loom_run}
     params, loss_fn = hand_written(np.random.default_rng(0), 256)
-    hand = common.hand_written_rates(loss_fn, params, xs, y, BATCH, EPOCHS, repeats=2)
-    rows = [
-        ("loom fit (steps/s)", f"{rate:,.2f}"),
-        ("hand-written jit per step (steps/s)", f"{hand['jit_per_step']:,.2f}"),
-        ("hand-written lax.scan epoch (steps/s)", f"{hand['scan']:,.2f}"),
-        ("loom / lax.scan", f"{rate / hand['scan']:.2f}x"),
-        ("loom first epoch incl. compile (s)", f"{first:.2f}"),
-    ]
+    hand = common.hand_written_runners(loss_fn, params, xs, y, BATCH)
+    for name in ("jit per step", "lax.scan"):
+        runners[name] = hand[name]
+    first["hand-written lax.scan"] = hand["lax.scan first call (s)"]
     if common.keras_available():
         kmodel = keras_model()
         kmodel.compile("adam", "binary_crossentropy")
-        k_first, k_rate = common.keras_fit_rates(kmodel, xs, y, BATCH, EPOCHS, repeats=2)
-        rows += [
-            ("Keras fit (steps/s)", f"{k_rate:,.2f}"),
-            ("loom / Keras", f"{rate / k_rate:.2f}x"),
-            ("Keras first epoch incl. compile (s)", f"{k_first:.2f}"),
-        ]
-    common.print_table(
-        f"seed 003 siamese LSTM(64) over (280, 256), {SAMPLES} samples, batch {BATCH} "
-        f"({time.perf_counter() - started:.0f}s)",
-        rows,
+        first["Keras"], runners["Keras"] = common.keras_fit_runner(kmodel, xs, y, BATCH)
+    common.compare_and_print(
+        f"seed 003 siamese LSTM({UNITS}) over (280, 256), {SAMPLES} samples, batch {BATCH}", runners, first, epochs, rounds
     )
 
 

@@ -1,4 +1,10 @@
-"""Shared benchmark helpers: timing loom, hand-written JAX and Keras in one process."""
+"""Shared benchmark helpers: timing loom, hand-written JAX and Keras in one process.
+
+Every contender is a *runner*: a function ``run(epochs) -> steps/s`` that is already
+compiled. ``compare`` times the runners in interleaved rounds (loom, then the
+hand-written loops, then Keras, again and again), so a change in machine load
+hits all of them alike, and reports each ratio as the median of per-round ratios.
+"""
 
 import os
 import statistics
@@ -26,20 +32,26 @@ class EpochTimer(loom.callbacks.Callback):
         self.times.append(time.perf_counter() - self._start)
 
 
-def loom_fit_rates(model, x, y, batch_size, epochs, repeats=3):
-    """(first-epoch seconds, steps/s of later epochs) for ``model.fit``."""
-    steps = -(-len(jax.tree_util.tree_leaves(x)[0]) // batch_size)
-    timer = EpochTimer()
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer])
+def _steps_per_epoch(x, batch_size: int) -> int:
+    return -(-len(jax.tree_util.tree_leaves(x)[0]) // batch_size)
+
+
+def loom_fit_runner(model, x, y, batch_size):
+    """(first-epoch seconds incl. compiling, runner) for ``model.fit``; the runner's
+    rate is steps over the median epoch time, what the progress bar shows."""
+    steps, timer = _steps_per_epoch(x, batch_size), EpochTimer()
+    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, callbacks=[timer])
     first = timer.times[0]
-    rates = []
-    for _ in range(repeats):
+
+    def run(epochs):
         model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer])
-        rates.append(steps / statistics.median(timer.times))
-    return first, max(rates)
+        return steps / statistics.median(timer.times)
+
+    return first, run
 
 
-def keras_fit_rates(model, x, y, batch_size, epochs, repeats=3):
+def keras_fit_runner(model, x, y, batch_size):
+    """(first-epoch seconds incl. compiling, runner) for a Keras model's fit, timed like loom's."""
     import keras
 
     class Timer(keras.callbacks.Callback):
@@ -52,31 +64,84 @@ def keras_fit_rates(model, x, y, batch_size, epochs, repeats=3):
         def on_epoch_end(self, epoch, logs=None):
             self.times.append(time.perf_counter() - self._start)
 
-    steps = -(-len(jax.tree_util.tree_leaves(x)[0]) // batch_size)
-    timer = Timer()
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer])
+    steps, timer = _steps_per_epoch(x, batch_size), Timer()
+    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, callbacks=[timer])
     first = timer.times[0]
-    rates = []
-    for _ in range(repeats):
+
+    def run(epochs):
         model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer])
-        rates.append(steps / statistics.median(timer.times))
-    return first, max(rates)
+        return steps / statistics.median(timer.times)
+
+    return first, run
 
 
-def hand_written_rates(loss_fn, params, x, y, batch_size, epochs, learning_rate=1e-3, repeats=3):
-    """Steps/s of two hand-written optax loops on device-resident data: one jitted
-    call per step, and one ``lax.scan`` over each (shuffled) epoch.
+def scan_epoch_runner(step, state, data, batch_size):
+    """(first-call seconds, runner) for a hand-written ``lax.scan`` over shuffled epochs.
 
-    Args:
-        loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``.
-        params: initial parameters (a pytree).
-        x, y: arrays (or lists of arrays) with samples on axis 0.
+    ``step(state, batch) -> (state, loss)``; ``data`` is a pytree of device arrays with
+    samples on axis 0. Epochs are dispatched back to back with no host sync between
+    them, the most favourable timing for the hand-written loop.
     """
-    optimizer = optax.adam(learning_rate, eps=1e-7)
-    x = jax.tree_util.tree_map(jax.device_put, x)
-    y = jax.device_put(y)
-    count = len(jax.tree_util.tree_leaves(x)[0])
+    count = len(jax.tree_util.tree_leaves(data)[0])
     steps = count // batch_size
+
+    @jax.jit
+    def epoch(state, key):
+        order = jax.random.permutation(key, count)[: steps * batch_size].reshape(steps, batch_size)
+        return jax.lax.scan(step, state, jax.tree_util.tree_map(lambda a: a[order], data))
+
+    holder = {"state": state}
+    key = jax.random.PRNGKey(0)
+    started = time.perf_counter()
+    holder["state"], losses = epoch(holder["state"], key)
+    jax.block_until_ready(losses)
+    first = time.perf_counter() - started
+
+    def run(epochs):
+        started = time.perf_counter()
+        for index in range(epochs):
+            holder["state"], losses = epoch(holder["state"], jax.random.fold_in(key, index))
+        jax.block_until_ready(losses)
+        return steps * epochs / (time.perf_counter() - started)
+
+    def run_reading_loss(epochs):
+        # what a loop that prints each epoch's loss does, and what fit does for its logs
+        started = time.perf_counter()
+        for index in range(epochs):
+            holder["state"], losses = epoch(holder["state"], jax.random.fold_in(key, index))
+            float(losses.mean())
+        return steps * epochs / (time.perf_counter() - started)
+
+    run.reading_loss = run_reading_loss
+    return first, run
+
+
+def jit_per_step_runner(step, state, data, batch_size):
+    """Runner for a hand-written loop with one jitted call per step on pre-sliced batches."""
+    count = len(jax.tree_util.tree_leaves(data)[0])
+    steps = count // batch_size
+    jit_step = jax.jit(step)
+    batches = [
+        jax.tree_util.tree_map(lambda a, i=i: a[i * batch_size : (i + 1) * batch_size], data) for i in range(steps)
+    ]
+    holder = {"state": state}
+    holder["state"], loss = jit_step(holder["state"], batches[0])
+    jax.block_until_ready(loss)
+
+    def run(epochs):
+        started = time.perf_counter()
+        for _ in range(epochs):
+            for batch in batches:
+                holder["state"], loss = jit_step(holder["state"], batch)
+        jax.block_until_ready(loss)
+        return steps * epochs / (time.perf_counter() - started)
+
+    return run
+
+
+def optax_step(loss_fn, learning_rate=1e-3):
+    """(step, init) of a plain optax Adam loop: ``loss_fn(params, x_batch, y_batch) -> scalar``."""
+    optimizer = optax.adam(learning_rate, eps=1e-7)
 
     def step(state, batch):
         params, opt_state = state
@@ -85,43 +150,64 @@ def hand_written_rates(loss_fn, params, x, y, batch_size, epochs, learning_rate=
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state), loss
 
-    jit_step = jax.jit(step)
+    return step, lambda params: (params, optimizer.init(params))
 
-    @jax.jit
-    def scan_epoch(state, key):
-        perm = jax.random.permutation(key, count)[: steps * batch_size].reshape(steps, batch_size)
-        batches = (jax.tree_util.tree_map(lambda a: a[perm], x), y[perm])
-        return jax.lax.scan(step, state, batches)
 
-    state = (params, optimizer.init(params))
-    # Per-step jit: batches sliced ahead of time, as a careful hand-written loop does.
-    batches = [
-        (jax.tree_util.tree_map(lambda a, i=i: a[i * batch_size : (i + 1) * batch_size], x), y[i * batch_size : (i + 1) * batch_size])
-        for i in range(steps)
+def hand_written_runners(loss_fn, params, x, y, batch_size, learning_rate=1e-3) -> dict:
+    """The hand-written optax loops on device-resident data, as runners: one jitted
+    call per step, and ``lax.scan`` epochs (dispatched back to back, or reading each
+    epoch's loss on the host as fit does for its logs); plus the scan's first-call seconds."""
+    step, init = optax_step(loss_fn, learning_rate)
+    data = (jax.tree_util.tree_map(jax.device_put, x), jax.device_put(y))
+    per_step = jit_per_step_runner(step, init(params), data, batch_size)
+    scan_first, scan = scan_epoch_runner(step, init(params), data, batch_size)
+    return {
+        "jit per step": per_step,
+        "lax.scan": scan,
+        "lax.scan, loss read per epoch": scan.reading_loss,
+        "lax.scan first call (s)": scan_first,
+    }
+
+
+class Comparison:
+    """Rates of several runners timed in interleaved rounds."""
+
+    def __init__(self, runners: dict, epochs: int, rounds: int):
+        self.rates = {name: [] for name in runners}
+        for _ in range(rounds):
+            for name, run in runners.items():
+                self.rates[name].append(run(epochs))
+
+    def rate(self, name: str) -> float:
+        return statistics.median(self.rates[name])
+
+    def ratio(self, a: str, b: str) -> float:
+        """Median over rounds of rate(a) / rate(b) measured in the same round."""
+        return statistics.median(x / y for x, y in zip(self.rates[a], self.rates[b]))
+
+    def spread(self, a: str, b: str) -> str:
+        ratios = sorted(x / y for x, y in zip(self.rates[a], self.rates[b]))
+        return f"{ratios[0]:.2f}-{ratios[-1]:.2f}"
+
+
+def compare_and_print(title: str, runners: dict, first_epoch: dict, epochs: int, rounds: int, extra_rows=()):
+    """Time ``runners`` (the first is loom) in interleaved rounds and print one table:
+    steps/s of each, loom's ratio to each (median and range over rounds), and the
+    first epoch (compile included) of each contender that reports one."""
+    started = time.perf_counter()
+    result = Comparison(runners, epochs, rounds)
+    names = list(runners)
+    loom_name = names[0]
+    digits = 2 if result.rate(loom_name) < 100 else 0
+    rows = [(f"{name} (steps/s)", f"{result.rate(name):,.{digits}f}") for name in names]
+    rows += [
+        (f"{loom_name} / {name}", f"{result.ratio(loom_name, name):.2f}x  (rounds {result.spread(loom_name, name)})")
+        for name in names[1:]
     ]
-    state, loss = jit_step(state, batches[0])
-    jax.block_until_ready(loss)
-    per_step = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(epochs):
-            for batch in batches:
-                state, loss = jit_step(state, batch)
-        jax.block_until_ready(loss)
-        per_step.append(steps * epochs / (time.perf_counter() - start))
-    key = jax.random.PRNGKey(0)
-    start = time.perf_counter()
-    state, losses = scan_epoch(state, key)
-    jax.block_until_ready(losses)
-    scan_compile = time.perf_counter() - start
-    scan = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for epoch in range(epochs):
-            state, losses = scan_epoch(state, jax.random.fold_in(key, epoch))
-        jax.block_until_ready(losses)
-        scan.append(steps * epochs / (time.perf_counter() - start))
-    return {"jit_per_step": max(per_step), "scan": max(scan), "scan_first_call_s": scan_compile}
+    rows += [(f"{name} first epoch incl. compile (s)", f"{seconds:.2f}") for name, seconds in first_epoch.items()]
+    rows += list(extra_rows)
+    print_table(f"{title}, {rounds} interleaved rounds of {epochs} epochs ({time.perf_counter() - started:.0f}s)", rows)
+    return result
 
 
 def keras_available() -> bool:

@@ -6,9 +6,16 @@ gathers each step's batch by index, optionally finishes with the epoch's partial
 last batch, and returns the metric results. The host passes the state and a few
 integers per call and reads one small dict back; the trip count is a traced
 value, so chunks of any size share one compiled program.
+
+One exception: XLA:CPU runs a convolution inside a loop body several times
+slower than in straight-line code (jax-ml/jax#12868; ~4x on a small CNN). On the
+CPU, a model whose forward pass convolves runs its chunks as blocks of a few
+straight-line steps, one compiled call per block, with the same data order, keys
+and results.
 """
 
 import jax
+import jax.extend.core
 import jax.numpy as jnp
 
 from loom.training.train_state import TrainState
@@ -30,6 +37,33 @@ def _gather(data, indices):
     return jax.tree_util.tree_map(lambda a: jnp.take(a, indices, axis=0), data)
 
 
+# Steps per compiled call in block mode. More would amortize dispatch (<10% on a small CNN)
+# but compiles another program whenever a chunk's step count is not a multiple.
+BLOCK_STEPS = 1
+_SLOW_IN_CPU_LOOPS = frozenset({"conv_general_dilated"})
+
+
+def _sub_jaxprs(value):
+    if isinstance(value, jax.extend.core.ClosedJaxpr):
+        yield value.jaxpr
+    elif isinstance(value, jax.extend.core.Jaxpr):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _sub_jaxprs(item)
+
+
+def uses_primitives(jaxpr, names) -> bool:
+    """Whether ``jaxpr`` (or any jaxpr nested in it) applies one of ``names``."""
+    for equation in jaxpr.eqns:
+        if equation.primitive.name in names:
+            return True
+        for value in equation.params.values():
+            if any(uses_primitives(inner, names) for inner in _sub_jaxprs(value)):
+                return True
+    return False
+
+
 class Steps:
     """The step functions of one compiled model, and their jitted chunk runners.
 
@@ -40,9 +74,16 @@ class Steps:
         output_names: the model's outputs, in the order losses see them.
         class_weight: optional array mapping class index -> weight (output 0).
         jit: False runs every step op by op (``run_eagerly=True``).
+        loop: how compiled chunks run their steps: ``"fused"`` (one ``fori_loop``
+            per chunk), ``"blocks"`` (straight-line blocks of ``BLOCK_STEPS``), or
+            ``"auto"``: blocks on the CPU when the forward pass convolves, else fused.
     """
 
-    def __init__(self, model, compile_loss, compile_metrics, optimizer, output_names, class_weight=None, jit=True):
+    def __init__(
+        self, model, compile_loss, compile_metrics, optimizer, output_names, class_weight=None, jit=True, loop="auto"
+    ):
+        if loop not in ("auto", "fused", "blocks"):
+            raise ValueError(f"`loop` must be 'auto', 'fused' or 'blocks'; received loop={loop!r}.")
         self.model = model
         self.compile_loss = compile_loss
         self.compile_metrics = compile_metrics
@@ -54,10 +95,17 @@ class Steps:
         self.iterations_index = 0
         wrap = (lambda f, **kw: jax.jit(f, **kw)) if jit else (lambda f, **kw: f)
         epoch_statics = ("batch_size", "samples", "tail", "shuffle")
-        self.train_chunk = wrap(self._train_chunk, donate_argnums=(0,), static_argnames=epoch_statics)
+        self.loop = loop
+        self._blocks = None if jit and loop == "auto" else (jit and loop == "blocks")
+        self._fused_train_chunk = wrap(self._train_chunk, donate_argnums=(0,), static_argnames=epoch_statics)
         self.train_batch = wrap(self._train_batch, donate_argnums=(0,))
-        self.test_chunk = wrap(self._test_chunk, static_argnames=("batch_size", "tail"))
+        self._fused_test_chunk = wrap(self._test_chunk, static_argnames=("batch_size", "tail"))
         self.test_batch = wrap(self._test_batch)
+        block_statics = ("size", "batch_size")
+        self._train_block_jit = jax.jit(self._train_block, donate_argnums=(0,), static_argnames=block_statics)
+        self._test_block_jit = jax.jit(self._test_block, static_argnames=block_statics)
+        self._permutation_jit = jax.jit(self.permutation, static_argnames=("samples", "shuffle"))
+        self._results_jit = jax.jit(lambda metrics: self.compile_metrics.results(metrics))
 
     # --- one step -------------------------------------------------------------------
     def _sample_weights(self, y, sample_weight):
@@ -185,4 +233,66 @@ class Steps:
     def _test_batch(self, state, batch, reset):
         metrics = self._metrics_from(state.metrics, reset)
         metrics = self.test_step(state._replace(metrics=metrics), batch)
+        return metrics, self.compile_metrics.results(metrics)
+
+    # --- blocks (CPU models that convolve) -----------------------------------------
+    def uses_blocks(self, state, data, batch_size: int) -> bool:
+        """Decided once: blocks when asked, or on the CPU when the forward pass convolves."""
+        if self._blocks is None:
+            rows = lambda a: jax.ShapeDtypeStruct((batch_size,) + tuple(a.shape[1:]), a.dtype)  # noqa: E731
+            batch = jax.tree_util.tree_map(rows, data)
+            forward = jax.make_jaxpr(self.test_step)(state, batch).jaxpr
+            self._blocks = jax.default_backend() == "cpu" and uses_primitives(forward, _SLOW_IN_CPU_LOOPS)
+        return self._blocks
+
+    def train_chunk(self, state, data, run_key, epoch, start, count, reset, finish, *, batch_size, samples, tail, shuffle):
+        """Steps ``start .. start+count`` of ``epoch`` (then the partial last batch if
+        ``finish``; metrics restart if ``reset``): ``(state, results)``."""
+        if not self.jit or not self.uses_blocks(state, data, batch_size):
+            return self._fused_train_chunk(
+                state, data, run_key, epoch, start, count, reset, finish,
+                batch_size=batch_size, samples=samples, tail=tail, shuffle=shuffle,
+            )
+        permutation = self._permutation_jit(run_key, epoch, samples=samples, shuffle=shuffle)
+        results, step, end = None, int(start), int(start) + int(count)
+        while step < end:
+            size = BLOCK_STEPS if end - step >= BLOCK_STEPS else 1
+            state, results = self._train_block_jit(
+                state, data, permutation, run_key, step * batch_size, reset, size=size, batch_size=batch_size
+            )
+            step, reset = step + size, False
+        if tail and finish:
+            offset = (samples // batch_size) * batch_size
+            state, results = self._train_block_jit(state, data, permutation, run_key, offset, reset, size=1, batch_size=tail)
+            reset = False
+        if reset:
+            state = state._replace(metrics=self.compile_metrics.reset_values())
+        return state, results if results is not None else self._results_jit(state.metrics)
+
+    def _train_block(self, state, data, permutation, run_key, offset, reset, *, size, batch_size):
+        """``size`` steps as straight-line code, on the permuted rows from ``offset``."""
+        state = state._replace(metrics=self._metrics_from(state.metrics, reset))
+        for index in range(size):
+            rows = jax.lax.dynamic_slice_in_dim(permutation, offset + index * batch_size, batch_size)
+            state = self.train_step(state, _gather(data, rows), run_key)
+        return state, self.compile_metrics.results(state.metrics)
+
+    def test_chunk(self, state, data, count, *, batch_size, tail):
+        """Evaluate ``count`` full batches and the partial last one from fresh metrics."""
+        if not self.jit or not self.uses_blocks(state, data, batch_size):
+            return self._fused_test_chunk(state, data, count, batch_size=batch_size, tail=tail)
+        metrics, results, step = self.compile_metrics.reset_values(), None, 0
+        while step < count:
+            size = BLOCK_STEPS if count - step >= BLOCK_STEPS else 1
+            metrics, results = self._test_block_jit(state, data, metrics, step * batch_size, size=size, batch_size=batch_size)
+            step += size
+        if tail:
+            metrics, results = self._test_block_jit(state, data, metrics, count * batch_size, size=1, batch_size=tail)
+        return results if results is not None else self._results_jit(metrics)
+
+    def _test_block(self, state, data, metrics, offset, *, size, batch_size):
+        for index in range(size):
+            start = offset + index * batch_size
+            batch = jax.tree_util.tree_map(lambda a: jax.lax.dynamic_slice_in_dim(a, start, batch_size), data)
+            metrics = self.test_step(state._replace(metrics=metrics), batch)
         return metrics, self.compile_metrics.results(metrics)

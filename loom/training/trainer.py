@@ -75,6 +75,8 @@ class Trainer:
         self.jit_compile = jit_compile
         self.steps_per_execution = steps_per_execution
         self._training_seed = make_default_seed()
+        # How compiled chunks loop over steps (see training/step.py); tests pin it.
+        self._step_loop = "auto"
         self._training = None
         self.compiled = True
         self.stop_training = False
@@ -153,13 +155,20 @@ class Trainer:
                 raise ValueError("`class_weight` is only supported for models with a single output; use sample_weight.")
             classes = max(int(max(class_weight)) + 1, int(predictions[0].shape[-1] or 1))
             table = jnp.asarray([float(class_weight.get(i, 1.0)) for i in range(classes)], jnp.float32)
-        steps = Steps(self, compile_loss, metrics, self.optimizer, output_names, table, jit=not self.run_eagerly)
+        steps = Steps(
+            self, compile_loss, metrics, self.optimizer, output_names, table, jit=not self.run_eagerly, loop=self._step_loop
+        )
         self._training = _Training(key, steps, StateBinding(self, self.optimizer, metrics.variables), metrics, output_names)
         return self._training
 
     def _run_key(self):
         """``PRNGKey(seed)`` of this compiled run: per-step keys and epoch orders derive from it."""
-        return jax.random.PRNGKey(self._training_seed)
+        # Cached: building a key costs several dispatches, a noticeable share of a short epoch.
+        cached = getattr(self, "_run_key_cache", None)
+        if cached is None or cached[0] != self._training_seed:
+            cached = (self._training_seed, jax.random.PRNGKey(self._training_seed))
+            self._run_key_cache = cached
+        return cached[1]
 
     # --- checkpointing (used by BackupAndRestore) ------------------------------------
     def _training_checkpoint(self) -> dict:

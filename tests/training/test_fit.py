@@ -204,9 +204,11 @@ def test_trainable_constraints_and_frozen_layers():
     np.testing.assert_allclose(np.linalg.norm(constrained.get_weights()[0], axis=0), 1.0, rtol=1e-5)
 
 
-def test_resuming_mid_epoch_is_bitwise_identical_to_an_uninterrupted_run():
+@pytest.mark.parametrize("loop", ["fused", "blocks"])
+def test_resuming_mid_epoch_is_bitwise_identical_to_an_uninterrupted_run(loop):
     """What BackupAndRestore relies on: weights, optimizer state, metric accumulators,
-    the seed and the position restored, the rest of the run is the same run."""
+    the seed and the position restored, the rest of the run is the same run (in either
+    way of looping over steps: see training/step.py)."""
     x = np.random.default_rng(0).random((100, 3)).astype("float32")
     y = x.sum(1, keepdims=True).astype("float32")
 
@@ -215,6 +217,7 @@ def test_resuming_mid_epoch_is_bitwise_identical_to_an_uninterrupted_run():
         inputs = Input((3,))
         model = loom.Model(inputs, Dense(1)(Dropout(0.2)(Dense(8, activation="relu")(inputs))))
         model.compile("adam", "mse", metrics=["mae"], steps_per_execution=2)
+        model._step_loop = loop
         return model
 
     full = build()
