@@ -1,11 +1,11 @@
 """Activations: Keras's nonlinearities by name, on arrays and symbolic tensors alike."""
 
-import difflib
 import types
 from collections.abc import Callable
 from typing import Union
 
 from loom import ops
+from loom.utils.lookup import lookup
 
 ActivationLike = Union[str, dict, Callable, None]
 
@@ -278,17 +278,8 @@ _BY_NAME.update({"swish": silu, "hard_swish": hard_silu})
 
 
 def _lookup(name: str, custom_objects: dict | None):
-    """The function called ``name`` (custom objects first), or a ValueError listing the valid names."""
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    close = difflib.get_close_matches(name, list(_BY_NAME), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown activation: {name!r}.{hint} Valid names: {', '.join(sorted(_BY_NAME))}. "
-        "For a custom activation pass the function itself, or put it in `custom_objects`."
-    )
+    """The activation called ``name`` (custom objects first), or a ValueError listing the valid names."""
+    return lookup("activation", name, _BY_NAME, custom_objects, "For a custom activation pass the function itself, or put it in `custom_objects`.")
 
 
 def serialize(activation):

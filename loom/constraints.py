@@ -1,6 +1,5 @@
 """Constraints: projections applied to a weight after each optimizer update."""
 
-import difflib
 import functools
 import inspect
 from collections.abc import Callable
@@ -11,6 +10,7 @@ import numpy as np
 
 from loom import ops
 from loom.ops.config import epsilon
+from loom.utils.lookup import ClassFamily
 from loom.utils.naming import to_snake_case
 
 ConstraintLike = Union["Constraint", str, dict, Callable, None]
@@ -243,18 +243,8 @@ _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 
 
-def _lookup(name: str, custom_objects: dict | None):
-    """The class called ``name`` (custom objects first), or a ValueError listing the valid names."""
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    close = difflib.get_close_matches(name, list(_BY_NAME), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown constraint: {name!r}.{hint} Valid names: {', '.join(sorted(_BY_NAME))}. "
-        "For a custom constraint pass the object itself, or its class in `custom_objects`."
-    )
+_FAMILY = ClassFamily("constraint", "loom.constraints", "loom.constraints.Constraint", _BY_NAME)
+_lookup = _FAMILY.lookup
 
 
 def serialize(constraint) -> dict | None:
@@ -267,21 +257,7 @@ def serialize(constraint) -> dict | None:
         A JSON-serializable dict that ``deserialize`` turns back into an equal
         constraint; None for None.
     """
-    if constraint is None:
-        return None
-    if not hasattr(constraint, "get_config"):
-        raise ValueError(
-            f"Cannot serialize constraint {constraint!r}: it has no get_config(). Subclass "
-            "loom.constraints.Constraint and return the constructor arguments from get_config()."
-        )
-    cls = type(constraint)
-    builtin = _BY_NAME.get(cls.__name__) is cls
-    return {
-        "module": "loom.constraints" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": constraint.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return _FAMILY.serialize(constraint)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Constraint:
@@ -295,15 +271,7 @@ def deserialize(config, custom_objects: dict | None = None) -> Constraint:
     Returns:
         A new constraint.
     """
-    if isinstance(config, str):
-        return _lookup(config, custom_objects)()
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            "constraints.deserialize expects a name or a dict with 'class_name' and 'config' "
-            f"(the output of serialize); received {config!r}."
-        )
-    cls = _lookup(config["class_name"], custom_objects)
-    return cls.from_config(dict(config.get("config") or {}))
+    return _FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: ConstraintLike) -> Any:

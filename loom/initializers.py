@@ -1,6 +1,5 @@
 """Initializers: objects that make a layer's starting weights from a shape and dtype."""
 
-import difflib
 import inspect
 import math
 from collections.abc import Callable
@@ -12,6 +11,7 @@ import numpy as np
 
 from loom.state.seed_generator import SeedGenerator, global_numpy_rng
 from loom.utils.dtypes import standardize_dtype
+from loom.utils.lookup import ClassFamily
 from loom.utils.naming import to_snake_case
 
 InitializerLike = Union["Initializer", str, dict, Callable, np.ndarray, None]
@@ -587,18 +587,8 @@ _BY_NAME.update(
 )
 
 
-def _lookup(name: str, custom_objects: dict | None):
-    """The class called ``name`` (custom objects first), or a ValueError listing the valid names."""
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    close = difflib.get_close_matches(name, list(_BY_NAME), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown initializer: {name!r}.{hint} Valid names: {', '.join(sorted(_BY_NAME))}. "
-        "For a custom initializer pass the object itself, or its class in `custom_objects`."
-    )
+_FAMILY = ClassFamily("initializer", "loom.initializers", "loom.initializers.Initializer", _BY_NAME)
+_lookup = _FAMILY.lookup
 
 
 def serialize(initializer) -> dict | None:
@@ -611,21 +601,7 @@ def serialize(initializer) -> dict | None:
         A JSON-serializable dict that ``deserialize`` turns back into an equal
         initializer; None for None.
     """
-    if initializer is None:
-        return None
-    if not hasattr(initializer, "get_config"):
-        raise ValueError(
-            f"Cannot serialize initializer {initializer!r}: it has no get_config(). Subclass "
-            "loom.initializers.Initializer and return the constructor arguments from get_config()."
-        )
-    cls = type(initializer)
-    builtin = _BY_NAME.get(cls.__name__) is cls
-    return {
-        "module": "loom.initializers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": initializer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return _FAMILY.serialize(initializer)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Initializer:
@@ -639,15 +615,7 @@ def deserialize(config, custom_objects: dict | None = None) -> Initializer:
     Returns:
         A new initializer.
     """
-    if isinstance(config, str):
-        return _lookup(config, custom_objects)()
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            "initializers.deserialize expects a name or a dict with 'class_name' and 'config' "
-            f"(the output of serialize); received {config!r}."
-        )
-    cls = _lookup(config["class_name"], custom_objects)
-    return cls.from_config(dict(config.get("config") or {}))
+    return _FAMILY.deserialize(config, custom_objects)
 
 
 def _array_initializer(array):

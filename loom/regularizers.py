@@ -1,6 +1,5 @@
 """Regularizers: penalties on a weight or activation, added to the training loss."""
 
-import difflib
 import inspect
 import math
 from collections.abc import Callable
@@ -9,6 +8,7 @@ from typing import Any, Union
 import numpy as np
 
 from loom import ops
+from loom.utils.lookup import ClassFamily
 from loom.utils.naming import to_snake_case
 
 RegularizerLike = Union["Regularizer", str, dict, Callable, None]
@@ -200,18 +200,8 @@ _BY_NAME.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})  # "l1l2
 _BY_NAME["l1_l2"] = L1L2
 
 
-def _lookup(name: str, custom_objects: dict | None):
-    """The class called ``name`` (custom objects first), or a ValueError listing the valid names."""
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    close = difflib.get_close_matches(name, list(_BY_NAME), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown regularizer: {name!r}.{hint} Valid names: {', '.join(sorted(_BY_NAME))}. "
-        "For a custom regularizer pass the object itself, or its class in `custom_objects`."
-    )
+_FAMILY = ClassFamily("regularizer", "loom.regularizers", "loom.regularizers.Regularizer", _BY_NAME)
+_lookup = _FAMILY.lookup
 
 
 def serialize(regularizer) -> dict | None:
@@ -224,21 +214,7 @@ def serialize(regularizer) -> dict | None:
         A JSON-serializable dict that ``deserialize`` turns back into an equal
         regularizer; None for None.
     """
-    if regularizer is None:
-        return None
-    if not hasattr(regularizer, "get_config"):
-        raise ValueError(
-            f"Cannot serialize regularizer {regularizer!r}: it has no get_config(). Subclass "
-            "loom.regularizers.Regularizer and return the constructor arguments from get_config()."
-        )
-    cls = type(regularizer)
-    builtin = _BY_NAME.get(cls.__name__) is cls
-    return {
-        "module": "loom.regularizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": regularizer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return _FAMILY.serialize(regularizer)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Regularizer:
@@ -252,15 +228,7 @@ def deserialize(config, custom_objects: dict | None = None) -> Regularizer:
     Returns:
         A new regularizer.
     """
-    if isinstance(config, str):
-        return _lookup(config, custom_objects)()
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            "regularizers.deserialize expects a name or a dict with 'class_name' and 'config' "
-            f"(the output of serialize); received {config!r}."
-        )
-    cls = _lookup(config["class_name"], custom_objects)
-    return cls.from_config(dict(config.get("config") or {}))
+    return _FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: RegularizerLike) -> Any:

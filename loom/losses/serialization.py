@@ -1,6 +1,5 @@
 """Losses by name: ``get`` for compile(), ``serialize``/``deserialize`` for model files."""
 
-import difflib
 import inspect
 from collections.abc import Callable
 from typing import Any, Union
@@ -37,6 +36,7 @@ from loom.losses.regression import (
     mean_squared_logarithmic_error,
 )
 from loom.losses.segmentation import Dice, Tversky, dice, tversky
+from loom.utils.lookup import lookup
 
 LossLike = Union[Loss, str, dict, Callable, None]
 
@@ -112,16 +112,8 @@ _BY_NAME = {**ALL_OBJECTS_DICT, "logcosh": log_cosh, "kullback_leibler_divergenc
 
 
 def _lookup(name: str, custom_objects: dict | None):
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    close = difflib.get_close_matches(name, list(_BY_NAME), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown loss: {name!r}.{hint} Valid names: {', '.join(sorted(_BY_NAME))}. "
-        "For a custom loss pass the object itself, or its class or function in `custom_objects`."
-    )
+    """The loss called ``name`` (custom objects first), or a ValueError listing the valid names."""
+    return lookup("loss", name, _BY_NAME, custom_objects, "For a custom loss pass the object itself, or its class or function in `custom_objects`.")
 
 
 def serialize(loss) -> dict | None:

@@ -1,6 +1,5 @@
 """Finding metrics by name or config (get, serialize, deserialize) and Keras's "accuracy" rule."""
 
-import difflib
 import inspect
 from typing import Any, Union
 
@@ -10,6 +9,7 @@ from loom.metrics import regression_metrics as reg
 from loom.metrics.auc import AUC
 from loom.metrics.metric import Metric
 from loom.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum, serialize_function
+from loom.utils.lookup import unknown_name
 from loom.utils.naming import to_snake_case
 
 MetricLike = Union[Metric, str, dict, type, Any, None]
@@ -53,11 +53,8 @@ _ACCURACY_NAMES = ("accuracy", "acc")
 
 
 def _unknown(name: str, valid) -> ValueError:
-    close = difflib.get_close_matches(name, list(valid), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return ValueError(
-        f"Unknown metric: {name!r}.{hint} Valid names: {', '.join(sorted(valid))}. "
-        "For a custom metric pass the object itself, or its class or function in `custom_objects`."
+    return unknown_name(
+        "metric", name, valid, "For a custom metric pass the object itself, or its class or function in `custom_objects`."
     )
 
 

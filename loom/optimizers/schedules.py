@@ -5,12 +5,13 @@ compiled step, so the rate changes every step without recompiling. Each
 schedule computes exactly what Keras 3's schedule of the same name computes.
 """
 
-import difflib
 import inspect
 import math
 
 import jax
 import jax.numpy as jnp
+
+from loom.utils.lookup import lookup
 
 # Keras computes in the dtype of `initial_learning_rate`, which is int32 for an
 # integer argument and then fails; loom always computes in float32 (floatx).
@@ -370,16 +371,8 @@ _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 
 
 def _lookup(name: str, custom_objects: dict | None):
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    close = difflib.get_close_matches(name, list(_BY_NAME), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown learning rate schedule: {name!r}.{hint} Valid names: {', '.join(sorted(_BY_NAME))}. "
-        "For a custom schedule pass its class in `custom_objects`."
-    )
+    """The learning rate schedule called ``name`` (custom objects first), or a ValueError listing the valid names."""
+    return lookup("learning rate schedule", name, _BY_NAME, custom_objects, "For a custom schedule pass its class in `custom_objects`.")
 
 
 def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:

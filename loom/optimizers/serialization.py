@@ -1,6 +1,5 @@
 """Finding optimizers by name and turning them into configs and back."""
 
-import difflib
 import inspect
 
 from loom.optimizers.adadelta import Adadelta
@@ -13,6 +12,7 @@ from loom.optimizers.nadam import Nadam
 from loom.optimizers.optimizer import Optimizer
 from loom.optimizers.rmsprop import RMSprop
 from loom.optimizers.sgd import SGD
+from loom.utils.lookup import unknown_name
 
 _CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl)
 # Keras matches built-in names case-insensitively ("adam", "Adam", "RMSprop", "rmsprop").
@@ -30,11 +30,8 @@ def _lookup(name: str, custom_objects: dict | None):
             f"Optimizer {name!r} exists in Keras but not yet in loom. Available: "
             f"{', '.join(cls.__name__ for cls in _CLASSES)}."
         )
-    close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown optimizer: {name!r}.{hint} Valid names: {', '.join(sorted(_BY_NAME))}. "
-        "For a custom optimizer pass the instance itself, or its class in `custom_objects`."
+    raise unknown_name(
+        "optimizer", name, _BY_NAME, "For a custom optimizer pass the instance itself, or its class in `custom_objects`."
     )
 
 

@@ -293,6 +293,6 @@ class Steps:
     def _test_block(self, state, data, metrics, offset, *, size, batch_size):
         for index in range(size):
             start = offset + index * batch_size
-            batch = jax.tree_util.tree_map(lambda a: jax.lax.dynamic_slice_in_dim(a, start, batch_size), data)
+            batch = jax.tree_util.tree_map(lambda a, s=start: jax.lax.dynamic_slice_in_dim(a, s, batch_size), data)
             metrics = self.test_step(state._replace(metrics=metrics), batch)
         return metrics, self.compile_metrics.results(metrics)

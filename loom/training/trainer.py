@@ -19,7 +19,7 @@ from loom.state.seed_generator import make_default_seed
 from loom.training import data_adapters
 from loom.training.compile_config import CompileLoss, CompileMetrics
 from loom.training.step import Steps, flatten_outputs
-from loom.training.train_state import StateBinding, TrainState
+from loom.training.train_state import StateBinding
 
 _TARGET_SECONDS_PER_CALL = 0.1
 

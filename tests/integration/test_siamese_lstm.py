@@ -1,6 +1,5 @@
 """Issue 4 acceptance: seed 003's shared LSTM(64) over two (280, 256) sequences trains."""
 
-import numpy as np
 
 import loom
 from loom.demo import seeds

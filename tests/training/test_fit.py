@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import loom
-from loom import ops
 from loom.layers import Dense, Dropout, Input
 
 
