@@ -9,9 +9,9 @@ value, so chunks of any size share one compiled program.
 
 One exception: XLA:CPU runs a convolution inside a loop body several times
 slower than in straight-line code (jax-ml/jax#12868; ~4x on a small CNN). On the
-CPU, a model whose forward pass convolves runs its chunks as blocks of a few
-straight-line steps, one compiled call per block, with the same data order, keys
-and results.
+CPU, a model whose forward pass convolves runs its chunks as straight-line blocks
+of ``BLOCK_STEPS`` steps, one compiled call per block, with the same data order,
+keys and results.
 """
 
 import jax
@@ -95,7 +95,6 @@ class Steps:
         self.iterations_index = 0
         wrap = (lambda f, **kw: jax.jit(f, **kw)) if jit else (lambda f, **kw: f)
         epoch_statics = ("batch_size", "samples", "tail", "shuffle")
-        self.loop = loop
         self._blocks = None if jit and loop == "auto" else (jit and loop == "blocks")
         self._fused_train_chunk = wrap(self._train_chunk, donate_argnums=(0,), static_argnames=epoch_statics)
         self.train_batch = wrap(self._train_batch, donate_argnums=(0,))
@@ -239,10 +238,13 @@ class Steps:
     def uses_blocks(self, state, data, batch_size: int) -> bool:
         """Decided once: blocks when asked, or on the CPU when the forward pass convolves."""
         if self._blocks is None:
-            rows = lambda a: jax.ShapeDtypeStruct((batch_size,) + tuple(a.shape[1:]), a.dtype)  # noqa: E731
-            batch = jax.tree_util.tree_map(rows, data)
-            forward = jax.make_jaxpr(self.test_step)(state, batch).jaxpr
-            self._blocks = jax.default_backend() == "cpu" and uses_primitives(forward, _SLOW_IN_CPU_LOOPS)
+            self._blocks = False
+            if jax.default_backend() == "cpu":
+                batch = jax.tree_util.tree_map(
+                    lambda a: jax.ShapeDtypeStruct((batch_size, *a.shape[1:]), a.dtype), data
+                )
+                forward = jax.make_jaxpr(self.test_step)(state, batch).jaxpr
+                self._blocks = uses_primitives(forward, _SLOW_IN_CPU_LOOPS)
         return self._blocks
 
     def train_chunk(self, state, data, run_key, epoch, start, count, reset, finish, *, batch_size, samples, tail, shuffle):

@@ -75,6 +75,7 @@ class Trainer:
         self.jit_compile = jit_compile
         self.steps_per_execution = steps_per_execution
         self._training_seed = make_default_seed()
+        self._run_key_cache = None  # (seed, PRNGKey(seed))
         # How compiled chunks loop over steps (see training/step.py); tests pin it.
         self._step_loop = "auto"
         self._training = None
@@ -164,7 +165,7 @@ class Trainer:
     def _run_key(self):
         """``PRNGKey(seed)`` of this compiled run: per-step keys and epoch orders derive from it."""
         # Cached: building a key costs several dispatches, a noticeable share of a short epoch.
-        cached = getattr(self, "_run_key_cache", None)
+        cached = self._run_key_cache
         if cached is None or cached[0] != self._training_seed:
             cached = (self._training_seed, jax.random.PRNGKey(self._training_seed))
             self._run_key_cache = cached

@@ -51,8 +51,7 @@ def test_auto_picks_blocks_for_convolutions_on_the_cpu_and_the_fused_loop_otherw
 
 def test_convolution_found_in_nested_jaxprs():
     def convolve_in_a_loop(x, kernel):
-        body = lambda i, v: jax.lax.conv(v, kernel, (1, 1), "SAME")  # noqa: E731
-        return jax.lax.fori_loop(0, 2, body, x)
+        return jax.lax.fori_loop(0, 2, lambda i, v: jax.lax.conv(v, kernel, (1, 1), "SAME"), x)
 
     x, kernel = np.ones((1, 1, 4, 4), "float32"), np.ones((1, 1, 3, 3), "float32")
     assert step_module.uses_primitives(jax.make_jaxpr(convolve_in_a_loop)(x, kernel).jaxpr, {"conv_general_dilated"})
