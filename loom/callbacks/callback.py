@@ -38,12 +38,11 @@ def is_default(method) -> bool:
 class Callback:
     """Base class for callbacks: override the hooks you need.
 
-    loom runs many training steps per compiled call (a *chunk*). Batch-level
-    hooks are called once per chunk with the logs of the chunk's last batch,
-    as Keras does with ``steps_per_execution > 1``; epoch hooks once per
-    epoch. A callback that overrides a batch-level hook asks the trainer for
-    short chunks (``CallbackList.needs_batch_hooks``), so that it sees the
-    batches Keras would show it, unless the callback sets the class attribute
+    A callback that overrides a batch-level hook is called for every batch,
+    with that batch's index and logs, as Keras does with its default
+    ``steps_per_execution=1`` (with ``steps_per_execution=k``, once per k
+    batches, as Keras does). When no callback needs batch hooks, loom runs many
+    steps per compiled call (a *chunk*). A callback may set the class attribute
     ``_chunk_level_batch_hooks = True`` to say that one call per chunk of any
     size is enough (the progress bar, ``TerminateOnNaN``).
 
@@ -93,12 +92,12 @@ class Callback:
 
     @_default
     def on_train_batch_begin(self, batch, logs=None):
-        """Called before a training batch (in loom: before each chunk, with its first batch)."""
+        """Called before each training batch (before each group of ``steps_per_execution`` batches)."""
         self.on_batch_begin(batch, logs=logs)
 
     @_default
     def on_train_batch_end(self, batch, logs=None):
-        """Called after a training batch (in loom: after each chunk, with its last batch).
+        """Called after each training batch (after each group of ``steps_per_execution`` batches).
 
         ``logs`` holds the metrics aggregated over the epoch so far.
         """

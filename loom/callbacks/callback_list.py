@@ -56,11 +56,20 @@ def _flatten_callbacks(callbacks) -> list:
     return flat
 
 
-def _wants_every_batch(callback) -> bool:
-    """Whether ``callback`` overrides a batch-level hook and wants more than one call per chunk."""
+_HOOKS_OF = {
+    "train": ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end"),
+    "test": ("on_test_batch_begin", "on_test_batch_end"),
+    "predict": ("on_predict_batch_begin", "on_predict_batch_end"),
+}
+
+
+def _wants_every_batch(callback, kind: str | None = None) -> bool:
+    """Whether ``callback`` overrides a batch-level hook (of ``kind``: "train", "test",
+    "predict"; any if None) and so must be called for every batch."""
     if getattr(callback, "_chunk_level_batch_hooks", False):
         return False
-    return any(not is_default(getattr(callback, name)) for name in BATCH_HOOKS)
+    names = BATCH_HOOKS if kind is None else _HOOKS_OF[kind]
+    return any(not is_default(getattr(callback, name)) for name in names)
 
 
 class CallbackList(Callback):
@@ -111,12 +120,17 @@ class CallbackList(Callback):
     def needs_batch_hooks(self) -> bool:
         """Whether a callback overrides a batch-level hook and should see every batch.
 
-        The trainer then fuses only as many steps per compiled call as Keras's
-        ``steps_per_execution`` would; otherwise it may fuse as many as it likes.
+        The trainer then calls them for every batch, as Keras does with its default
+        ``steps_per_execution=1`` (once per k steps with ``steps_per_execution=k``);
+        otherwise it may fuse as many steps per compiled call as it likes.
         Callbacks with ``_chunk_level_batch_hooks = True`` (the progress bar,
         ``TerminateOnNaN``) are content with one call per chunk and do not count.
         """
         return any(_wants_every_batch(callback) for callback in self.callbacks)
+
+    def needs_batch_hooks_for(self, kind: str) -> bool:
+        """Whether a callback overrides a batch hook of ``kind`` ("train", "test" or "predict")."""
+        return any(_wants_every_batch(callback, kind) for callback in self.callbacks)
 
     @property
     def update_interval_seconds(self) -> float | None:

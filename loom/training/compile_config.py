@@ -11,6 +11,7 @@ import jax.numpy as jnp
 
 from loom import losses as losses_module
 from loom import metrics as metrics_module
+from loom.training.metric_state import MetricState
 
 
 def _per_output(value, output_names: list, what: str, broadcast: bool) -> list:
@@ -76,7 +77,7 @@ class CompileLoss:
         return total, per_output
 
 
-class CompileMetrics:
+class CompileMetrics(MetricState):
     """Loss trackers and metrics of every output, with state as a flat list of arrays."""
 
     def __init__(self, metrics, weighted_metrics, output_names: list, compile_loss: CompileLoss):
@@ -165,24 +166,9 @@ class CompileMetrics:
         """The names the logs use, in the order of ``metrics``."""
         return [tracker.name for tracker in self.trackers] + [name for _, _, _, name in self.entries]
 
-    @property
-    def variables(self) -> list:
-        return [v for metric in self.metrics for v in metric.variables]
-
-    def reset_values(self) -> list:
-        return [value for metric in self.metrics for value in metric.stateless_reset_state()]
-
-    def _split(self, values: list) -> list:
-        pieces, start = [], 0
-        for metric in self.metrics:
-            count = len(metric.variables)
-            pieces.append(list(values[start : start + count]))
-            start += count
-        return pieces
-
     def update(self, values, y_true, y_pred, sample_weight, total_loss, per_output_losses, batch_size):
         """New metric state after one batch (pure)."""
-        pieces = self._split(values)
+        pieces = self.split(values)
         new = []
         losses = [total_loss] + (list(per_output_losses) if len(self.trackers) > 1 else [])
         for tracker, piece, loss in zip(self.trackers, pieces, losses):
@@ -191,10 +177,3 @@ class CompileMetrics:
             weight = sample_weight[index] if weighted else None
             new.append(metric.stateless_update_state(piece, y_true[index], y_pred[index], sample_weight=weight))
         return [value for piece in new for value in piece]
-
-    def results(self, values) -> dict:
-        """``{name: scalar}`` for every tracker and metric (pure)."""
-        return {
-            name: metric.stateless_result(piece)
-            for name, metric, piece in zip(self.names, self.metrics, self._split(values))
-        }

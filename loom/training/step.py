@@ -20,6 +20,12 @@ import jax.numpy as jnp
 
 from loom.training.train_state import TrainState
 
+NOTHING_TO_MINIMIZE = (
+    "Model '{name}' has no loss to minimize: it was compiled without a loss, and neither its layers "
+    "(add_loss, regularizers) nor an overridden compute_loss/train_step provide one. Pass loss=... to "
+    "compile (e.g. loss='mse')."
+)
+
 
 def flatten_outputs(outputs, output_names: list) -> list:
     if isinstance(outputs, dict):
@@ -80,7 +86,18 @@ class Steps:
     """
 
     def __init__(
-        self, model, compile_loss, compile_metrics, optimizer, output_names, class_weight=None, jit=True, loop="auto"
+        self,
+        model,
+        compile_loss,
+        compile_metrics,
+        optimizer,
+        output_names,
+        class_weight=None,
+        jit=True,
+        loop="auto",
+        metric_state=None,
+        adapter=None,
+        custom=(),
     ):
         if loop not in ("auto", "fused", "blocks"):
             raise ValueError(f"`loop` must be 'auto', 'fused' or 'blocks'; received loop={loop!r}.")
@@ -91,6 +108,11 @@ class Steps:
         self.output_names = list(output_names)
         self.class_weight = class_weight
         self.jit = jit
+        # What the chunks reset and report: ``model.metrics`` (the compiled ones by default).
+        self.metric_state = metric_state if metric_state is not None else compile_metrics
+        # The model's own steps, for the kinds ("train", "test") the built-in cannot stand in for.
+        self.adapter = adapter
+        self.custom = frozenset(custom)
         # loom optimizers keep their step counter first in `variables`.
         self.iterations_index = 0
         wrap = (lambda f, **kw: jax.jit(f, **kw)) if jit else (lambda f, **kw: f)
@@ -104,7 +126,7 @@ class Steps:
         self._train_block_jit = jax.jit(self._train_block, donate_argnums=(0,), static_argnames=block_statics)
         self._test_block_jit = jax.jit(self._test_block, static_argnames=block_statics)
         self._permutation_jit = jax.jit(self.permutation, static_argnames=("samples", "shuffle"))
-        self._results_jit = jax.jit(lambda metrics: self.compile_metrics.results(metrics))
+        self._results_jit = jax.jit(lambda metrics: self.metric_state.results(metrics))
 
     # --- one step -------------------------------------------------------------------
     def _sample_weights(self, y, sample_weight):
@@ -125,16 +147,21 @@ class Steps:
         )
         predictions = flatten_outputs(outputs, self.output_names)
         total, per_output = self.compile_loss(y, predictions, sample_weight)
+        if training and not self.compile_loss.active and not side_losses:
+            raise ValueError(NOTHING_TO_MINIMIZE.format(name=self.model.name))
         for loss in side_losses:
             total = total + jnp.sum(loss).astype(total.dtype)
         return total, (predictions, non_trainable, per_output)
 
+    def _step_key(self, run_key, state):
+        # The step's key folds in the iteration count, so a resumed run draws the same keys.
+        return jax.random.fold_in(jax.random.fold_in(run_key, 0), state.optimizer[self.iterations_index])
+
     def train_step(self, state: TrainState, batch, run_key) -> TrainState:
-        """One optimizer step. ``run_key`` is the run's ``PRNGKey(seed)``: the step's
-        key folds in the iteration count, so a resumed run draws the same keys."""
+        """The built-in optimizer step. ``run_key`` is the run's ``PRNGKey(seed)``."""
         x, y, sample_weight = batch
         sample_weight = self._sample_weights(y, sample_weight)
-        key = jax.random.fold_in(jax.random.fold_in(run_key, 0), state.optimizer[self.iterations_index])
+        key = self._step_key(run_key, state)
 
         def loss_fn(trainable):
             return self._forward_loss(trainable, state.non_trainable, x, y, sample_weight, True, key)
@@ -159,11 +186,40 @@ class Steps:
             state.metrics, y, predictions, sample_weight, total, per_output, jnp.float32(_batch_size(x))
         )
 
+    # --- one step of either kind: (new state, logs) ----------------------------------
+    def _user_weights(self, batch):
+        weights = self._sample_weights(batch[1], batch[2])
+        return None if all(w is None for w in weights) else weights
+
+    def train_one(self, state: TrainState, batch, run_key):
+        """``(state, logs)`` after one training step: the built-in step (whose logs, ``{}``,
+        are computed once per chunk from the metric state) or the model's own."""
+        if "train" not in self.custom:
+            return self.train_step(state, batch, run_key), {}
+        return self.adapter.train(state, batch, self._user_weights(batch), self._step_key(run_key, state))
+
+    def test_one(self, state: TrainState, batch):
+        """``(metric values, logs)`` after one evaluation step."""
+        if "test" not in self.custom:
+            return self.test_step(state, batch), {}
+        return self.adapter.test(state, batch, self._user_weights(batch))
+
+    def _initial_logs(self, kind: str, step, *args):
+        """Zeros shaped like the logs of the model's own step (carried through loops)."""
+        if kind not in self.custom:
+            return {}
+        shapes = jax.eval_shape(step, *args)[1]
+        return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
+
+    def _results(self, metrics, logs):
+        """The logs a chunk reports: the model's own step's last logs, else the metric results."""
+        return logs if logs else self.metric_state.results(metrics)
+
     # --- chunks ---------------------------------------------------------------------
     def _metrics_from(self, metrics, reset):
         if not self.jit:
-            return self.compile_metrics.reset_values() if reset else metrics
-        fresh = self.compile_metrics.reset_values()
+            return self.metric_state.reset_values() if reset else metrics
+        fresh = self.metric_state.reset_values()
         return jax.lax.cond(reset, lambda: fresh, lambda: list(metrics))
 
     @staticmethod
@@ -181,58 +237,64 @@ class Steps:
         state = state._replace(metrics=self._metrics_from(state.metrics, reset))
         permutation = self.permutation(run_key, epoch, samples, shuffle)
 
-        def body(step, state):
+        def body(step, carry):
             indices = jax.lax.dynamic_slice_in_dim(permutation, step * batch_size, batch_size)
-            return self.train_step(state, _gather(data, indices), run_key)
+            return self.train_one(carry[0], _gather(data, indices), run_key)
 
-        def last_batch(state):
+        def last_batch(carry):
             full = samples // batch_size
             rows = permutation[full * batch_size : full * batch_size + tail]
-            return self.train_step(state, _gather(data, rows), run_key)
+            return self.train_one(carry[0], _gather(data, rows), run_key)
 
+        first_rows = permutation[: batch_size if samples >= batch_size else tail]
+        carry = (state, self._initial_logs("train", self.train_one, state, _gather(data, first_rows), run_key))
         if not self.jit:
             for step in range(int(start), int(start) + int(count)):
-                state = body(step, state)
+                carry = body(step, carry)
             if tail and finish:
-                state = last_batch(state)
+                carry = last_batch(carry)
         else:
             if samples >= batch_size:  # (else there is only the partial batch)
-                state = jax.lax.fori_loop(start, start + count, body, state)
+                carry = jax.lax.fori_loop(start, start + count, body, carry)
             if tail:
-                state = jax.lax.cond(finish, last_batch, lambda state: state, state)
-        return state, self.compile_metrics.results(state.metrics)
+                carry = jax.lax.cond(finish, last_batch, lambda carry: carry, carry)
+        state, logs = carry
+        return state, self._results(state.metrics, logs)
 
     def _train_batch(self, state, batch, run_key, reset):
         state = state._replace(metrics=self._metrics_from(state.metrics, reset))
-        state = self.train_step(state, batch, run_key)
-        return state, self.compile_metrics.results(state.metrics)
+        state, logs = self.train_one(state, batch, run_key)
+        return state, self._results(state.metrics, logs)
 
-    def _test_chunk(self, state, data, count, *, batch_size, tail):
-        """Evaluate ``count`` full batches and the partial last one from fresh
-        metrics; returns the results."""
-        state = state._replace(metrics=self.compile_metrics.reset_values())
+    def _test_chunk(self, state, data, start, count, reset, *, batch_size, tail):
+        """Evaluate full batches ``start .. start+count`` (then the partial last one if
+        ``tail``), from fresh metrics if ``reset``; returns ``(metric values, results)``."""
+        state = state._replace(metrics=self._metrics_from(state.metrics, reset))
 
-        def body(step, metrics):
-            batch = jax.tree_util.tree_map(lambda a: jax.lax.dynamic_slice_in_dim(a, step * batch_size, batch_size), data)
-            return self.test_step(state._replace(metrics=metrics), batch)
+        def batch_at(first_row, rows):
+            return jax.tree_util.tree_map(lambda a: jax.lax.dynamic_slice_in_dim(a, first_row, rows), data)
 
+        def body(step, carry):
+            return self.test_one(state._replace(metrics=carry[0]), batch_at(step * batch_size, batch_size))
+
+        samples = jax.tree_util.tree_leaves(data)[0].shape[0]
+        first = batch_at(0, batch_size if samples >= batch_size else tail)
+        carry = (state.metrics, self._initial_logs("test", self.test_one, state, first))
         if not self.jit:
-            metrics = state.metrics
-            for step in range(int(count)):
-                metrics = body(step, metrics)
-        elif jax.tree_util.tree_leaves(data)[0].shape[0] >= batch_size:  # (else only the partial batch)
-            metrics = jax.lax.fori_loop(0, count, body, state.metrics)
-        else:
-            metrics = state.metrics
+            for step in range(int(start), int(start) + int(count)):
+                carry = body(step, carry)
+        elif samples >= batch_size:  # (else only the partial batch)
+            carry = jax.lax.fori_loop(start, start + count, body, carry)
         if tail:
-            rows = jnp.arange(tail) + count * batch_size
-            metrics = self.test_step(state._replace(metrics=metrics), _gather(data, rows))
-        return self.compile_metrics.results(metrics)
+            rows = jnp.arange(tail) + (samples // batch_size) * batch_size
+            carry = self.test_one(state._replace(metrics=carry[0]), _gather(data, rows))
+        metrics, logs = carry
+        return metrics, self._results(metrics, logs)
 
     def _test_batch(self, state, batch, reset):
         metrics = self._metrics_from(state.metrics, reset)
-        metrics = self.test_step(state._replace(metrics=metrics), batch)
-        return metrics, self.compile_metrics.results(metrics)
+        metrics, logs = self.test_one(state._replace(metrics=metrics), batch)
+        return metrics, self._results(metrics, logs)
 
     # --- blocks (CPU models that convolve) -----------------------------------------
     def uses_blocks(self, state, data, batch_size: int) -> bool:
@@ -243,7 +305,10 @@ class Steps:
                 batch = jax.tree_util.tree_map(
                     lambda a: jax.ShapeDtypeStruct((batch_size, *a.shape[1:]), a.dtype), data
                 )
-                forward = jax.make_jaxpr(self.test_step)(state, batch).jaxpr
+                if "train" in self.custom:  # the model's own step may not call the model on the batch
+                    forward = jax.make_jaxpr(lambda s, b: self.train_one(s, b, jax.random.PRNGKey(0)))(state, batch).jaxpr
+                else:
+                    forward = jax.make_jaxpr(self.test_step)(state, batch).jaxpr
                 self._blocks = uses_primitives(forward, _SLOW_IN_CPU_LOOPS)
         return self._blocks
 
@@ -268,33 +333,38 @@ class Steps:
             state, results = self._train_block_jit(state, data, permutation, run_key, offset, reset, size=1, batch_size=tail)
             reset = False
         if reset:
-            state = state._replace(metrics=self.compile_metrics.reset_values())
+            state = state._replace(metrics=self.metric_state.reset_values())
         return state, results if results is not None else self._results_jit(state.metrics)
 
     def _train_block(self, state, data, permutation, run_key, offset, reset, *, size, batch_size):
         """``size`` steps as straight-line code, on the permuted rows from ``offset``."""
         state = state._replace(metrics=self._metrics_from(state.metrics, reset))
+        logs = {}
         for index in range(size):
             rows = jax.lax.dynamic_slice_in_dim(permutation, offset + index * batch_size, batch_size)
-            state = self.train_step(state, _gather(data, rows), run_key)
-        return state, self.compile_metrics.results(state.metrics)
+            state, logs = self.train_one(state, _gather(data, rows), run_key)
+        return state, self._results(state.metrics, logs)
 
-    def test_chunk(self, state, data, count, *, batch_size, tail):
-        """Evaluate ``count`` full batches and the partial last one from fresh metrics."""
+    def test_chunk(self, state, data, start, count, reset, *, batch_size, tail):
+        """Evaluate full batches ``start .. start+count`` (then the partial last one if
+        ``tail``), from fresh metrics if ``reset``: ``(metric values, results)``."""
         if not self.jit or not self.uses_blocks(state, data, batch_size):
-            return self._fused_test_chunk(state, data, count, batch_size=batch_size, tail=tail)
-        metrics, results, step = self.compile_metrics.reset_values(), None, 0
-        while step < count:
-            size = BLOCK_STEPS if count - step >= BLOCK_STEPS else 1
+            return self._fused_test_chunk(state, data, start, count, reset, batch_size=batch_size, tail=tail)
+        metrics = self.metric_state.reset_values() if reset else state.metrics
+        results, step, end = None, int(start), int(start) + int(count)
+        while step < end:
+            size = BLOCK_STEPS if end - step >= BLOCK_STEPS else 1
             metrics, results = self._test_block_jit(state, data, metrics, step * batch_size, size=size, batch_size=batch_size)
             step += size
         if tail:
-            metrics, results = self._test_block_jit(state, data, metrics, count * batch_size, size=1, batch_size=tail)
-        return results if results is not None else self._results_jit(metrics)
+            offset = (jax.tree_util.tree_leaves(data)[0].shape[0] // batch_size) * batch_size
+            metrics, results = self._test_block_jit(state, data, metrics, offset, size=1, batch_size=tail)
+        return metrics, results if results is not None else self._results_jit(metrics)
 
     def _test_block(self, state, data, metrics, offset, *, size, batch_size):
+        logs = {}
         for index in range(size):
             start = offset + index * batch_size
             batch = jax.tree_util.tree_map(lambda a, s=start: jax.lax.dynamic_slice_in_dim(a, s, batch_size), data)
-            metrics = self.test_step(state._replace(metrics=metrics), batch)
-        return metrics, self.compile_metrics.results(metrics)
+            metrics, logs = self.test_one(state._replace(metrics=metrics), batch)
+        return metrics, self._results(metrics, logs)

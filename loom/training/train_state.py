@@ -48,3 +48,8 @@ class StateBinding:
         for variables, values in groups:
             for variable, value in zip(variables, values):
                 variable._value = value  # a trusted internal write: same shape and dtype by construction
+
+    def write_metrics(self, values: list) -> None:
+        """Store metric accumulators alone (after evaluation)."""
+        for variable, value in zip(self.metrics, values):
+            variable._value = value

@@ -8,6 +8,7 @@ nothing from ``loom.models``: it works on ``self``.
 """
 
 import time
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -18,13 +19,16 @@ from loom import optimizers
 from loom.state.seed_generator import make_default_seed
 from loom.training import data_adapters
 from loom.training.compile_config import CompileLoss, CompileMetrics
+from loom.training.metric_state import MetricState
 from loom.training.step import Steps, flatten_outputs
+from loom.training.step_adapter import StepAdapter, uses_builtin
+from loom.training.step_methods import StepMethods
 from loom.training.train_state import StateBinding
 
 _TARGET_SECONDS_PER_CALL = 0.1
 
 
-class Trainer:
+class Trainer(StepMethods):
     """compile / fit / evaluate / predict for models."""
 
     compiled = False
@@ -41,7 +45,7 @@ class Trainer:
         weighted_metrics=None,
         run_eagerly: bool = False,
         steps_per_execution="auto",
-        jit_compile=True,
+        jit_compile="auto",
         auto_scale_loss: bool = True,
     ) -> None:
         """Configure training: optimizer, loss per output, loss weights, metrics.
@@ -56,6 +60,10 @@ class Trainer:
                 and shapes as Keras does. Weighted metrics receive sample weights.
             run_eagerly: run every step op by op (for debugging).
             steps_per_execution: steps per compiled call; "auto" picks it.
+            jit_compile: True or "auto" compiles the steps with XLA; False runs them op by
+                op, like ``run_eagerly=True`` (as on Keras's JAX backend).
+            auto_scale_loss: accepted for Keras compatibility; it only acts under a
+                "mixed_float16" dtype policy, which loom does not have yet, so it changes nothing.
         """
         if steps_per_execution != "auto" and (
             isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) or steps_per_execution < 1
@@ -71,14 +79,23 @@ class Trainer:
             "metrics": metrics,
             "weighted_metrics": weighted_metrics,
         }
+        if jit_compile not in ("auto", True, False):
+            raise ValueError(f"`jit_compile` must be True, False or 'auto'; received jit_compile={jit_compile!r}.")
+        if jit_compile is True and run_eagerly:
+            warnings.warn(
+                "If `run_eagerly` is True, then `jit_compile` cannot also be True. Disabling `jit_compile`.",
+                stacklevel=2,
+            )
         self.run_eagerly = bool(run_eagerly)
-        self.jit_compile = jit_compile
+        self.jit_compile = bool(jit_compile) and not self.run_eagerly
+        self.auto_scale_loss = auto_scale_loss
         self.steps_per_execution = steps_per_execution
         self._training_seed = make_default_seed()
         self._run_key_cache = None  # (seed, PRNGKey(seed))
         # How compiled chunks loop over steps (see training/step.py); tests pin it.
         self._step_loop = "auto"
         self._training = None
+        self._compile_metrics = None
         self.compiled = True
         self.stop_training = False
         names = getattr(self, "output_names", None) if hasattr(self, "_outputs") else None
@@ -101,6 +118,19 @@ class Trainer:
             return [f"output_{i}" for i in range(len(predictions))]
         return ["output"]
 
+    def _needs_predictions(self) -> bool:
+        """Whether fit must know the outputs' shapes: for compiled losses and metrics. A model
+        whose own train_step does without them may take data its call never sees (a GAN's
+        images), so it is not traced on ``x``."""
+        args = self._compile_args
+        given = any(args[name] is not None for name in ("loss", "metrics", "weighted_metrics"))
+        return given or uses_builtin(self, "train")
+
+    def _output_names_for_data(self, x) -> list:
+        if hasattr(self, "_outputs") or not self._needs_predictions():
+            return self._output_names_for(None)
+        return self._output_names_for(self._prediction_spec(x))
+
     def _prediction_spec(self, x):
         """Shapes and dtypes of the outputs for inputs like ``x`` (traced, not run)."""
         rows = data_adapters.fixed_batch_size(self) or 1
@@ -120,15 +150,14 @@ class Trainer:
         )
         if self._training is not None and self._training.key == key:
             return self._training
-        spec = self._prediction_spec(x_sample)
-        output_names = self._output_names_for(spec)
-        predictions = flatten_outputs(spec, output_names)
+        if self._needs_predictions():
+            spec = self._prediction_spec(x_sample)
+            output_names = self._output_names_for(spec)
+            predictions = flatten_outputs(spec, output_names)
+        else:
+            output_names = self._output_names_for(None)
+            predictions = [None] * len(output_names)
         compile_loss = CompileLoss(self._compile_args["loss"], self._compile_args["loss_weights"], output_names)
-        if self._compile_args["loss"] is None:
-            raise ValueError(
-                f"Model '{self.name}' was compiled without a loss, so fit has nothing to minimize. "
-                "Pass loss=... to compile (e.g. loss='mse')."
-            )
         if len(y) != len(output_names):
             raise ValueError(f"fit expects targets for {len(output_names)} outputs {output_names}; received {len(y)}.")
         for index in compile_loss.active:
@@ -156,10 +185,17 @@ class Trainer:
                 raise ValueError("`class_weight` is only supported for models with a single output; use sample_weight.")
             classes = max(int(max(class_weight)) + 1, int(predictions[0].shape[-1] or 1))
             table = jnp.asarray([float(class_weight.get(i, 1.0)) for i in range(classes)], jnp.float32)
+        self._compile_metrics = metrics
+        # The state's metrics are ``model.metrics``: the compiled ones, unless the model says otherwise.
+        tracked = self.metrics
+        metric_state = MetricState(tracked, self._metric_log_names(tracked))
+        custom = [kind for kind in ("train", "test") if not uses_builtin(self, kind)]
         steps = Steps(
-            self, compile_loss, metrics, self.optimizer, output_names, table, jit=not self.run_eagerly, loop=self._step_loop
+            self, compile_loss, metrics, self.optimizer, output_names, table, jit=self.jit_compile,
+            loop=self._step_loop, metric_state=metric_state, adapter=StepAdapter(self, output_names), custom=custom,
         )
-        self._training = _Training(key, steps, StateBinding(self, self.optimizer, metrics.variables), metrics, output_names)
+        binding = StateBinding(self, self.optimizer, metric_state.variables)
+        self._training = _Training(key, steps, binding, metric_state, output_names)
         return self._training
 
     def _run_key(self):
@@ -193,21 +229,12 @@ class Trainer:
                 variable.assign(value)
         self._resume_position = (int(epoch), int(step))
 
-    @property
-    def metrics(self) -> list:
-        """The loss trackers and compiled metrics (after the first fit/evaluate)."""
-        return [] if self._training is None else self._training.metrics.metrics
-
-    @property
-    def metrics_names(self) -> list:
-        return [] if self._training is None else self._training.metrics.names
-
     # --- data -----------------------------------------------------------------------
     def _prepare_arrays(self, x, y, sample_weight, what: str):
         x = data_adapters.convert_inputs(self, x, what)
         self._ensure_built(x)
         count = data_adapters.validate_inputs(self, x, what)
-        output_names = self._output_names_for(self._prediction_spec(x))
+        output_names = self._output_names_for_data(x)
         y = data_adapters.standardize_targets(y, output_names, what)
         sample_weight = data_adapters.standardize_sample_weight(sample_weight, output_names, what)
         data_adapters.check_counts(count, y, sample_weight, what)
@@ -288,7 +315,9 @@ class Trainer:
                 training, data, count, shuffle, full_batches, tail, batch_size, callback_list, epoch, start
             )
             if validation is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(training, validation, validation_batch_size or batch_size, validation_steps)
+                val_logs = self._evaluate_arrays(
+                    training, validation, validation_batch_size or batch_size, validation_steps, callback_list
+                )
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             self._fit_position = (epoch + 1, 0)
             callback_list.on_epoch_end(epoch, logs)
@@ -297,11 +326,12 @@ class Trainer:
         callback_list.on_train_end(logs)
         return self.history
 
-    def _callback_list(self, callbacks, verbose, epochs, steps):
-        callback_list = callbacks_module.CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs, steps=steps
+    def _callback_list(self, callbacks, verbose, epochs, steps, add_history: bool = True):
+        # evaluate and predict add no History: model.history stays the last fit's.
+        return callbacks_module.CallbackList(
+            callbacks, add_history=add_history, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
+            steps=steps,
         )
-        return callback_list
 
     def _run_epoch(
         self, training, data, samples, shuffle, full_batches, tail, batch_size, callback_list, epoch, start_step=0
@@ -319,35 +349,38 @@ class Trainer:
         step, logs, per_step = start_step, {}, None
         last = full_batches + (1 if tail else 0)
         while step < last:
-            count = self._chunk_size(full_batches - step, per_step, callback_list) if step < full_batches else 0
-            finish = step + count == full_batches
+            # Steps are numbered 0..last-1, the partial batch (if any) last.
+            size = self._chunk_size(last - step, per_step, callback_list)
+            count, with_tail = _split_chunk(step, size, full_batches, tail)
             callback_list.on_train_batch_begin(step)
             started = time.perf_counter()
             state, results = steps.train_chunk(
-                binding.read(), data, self._run_key(), epoch, step, count, reset, finish and bool(tail), **statics
+                binding.read(), data, self._run_key(), epoch, step, count, reset, with_tail, **statics
             )
             binding.write(state)
             logs = _to_host(results)
             if not reset and count:  # the first call may include compiling
                 per_step = (time.perf_counter() - started) / count
             reset = False
-            step = last if finish else step + count
+            step += count + int(with_tail)
             self._fit_position = (epoch, step)
             callback_list.on_train_batch_end(step - 1, logs)
             if self.stop_training:
                 break
         if not logs:  # resumed exactly at the end of the epoch's steps
-            logs = _to_host(self._training.metrics.results([v.value for v in binding.metrics]))
+            logs = _to_host(training.metrics.results([v.value for v in binding.metrics]))
         return dict(logs)
 
     def _chunk_size(self, remaining: int, per_step, callback_list) -> int:
-        """Steps for the next compiled call: the user's steps_per_execution, else the
-        whole rest of the epoch when nothing needs batch-level calls, else enough
-        steps for about one call per progress update (~0.1 s)."""
+        """Steps for the next compiled call: the user's steps_per_execution, else one when
+        a callback has batch hooks, else the whole rest of the epoch when nothing needs
+        calls within it, else enough steps for about one call per progress update (~0.1 s)."""
         if isinstance(self.steps_per_execution, int):
             return min(self.steps_per_execution, remaining)
+        if callback_list.needs_batch_hooks_for("train"):
+            return 1  # Keras's default steps_per_execution=1: every batch reaches the hooks
         interval = getattr(callback_list, "update_interval_seconds", None)
-        if not callback_list.needs_batch_hooks and interval is None:
+        if interval is None:
             return remaining
         if per_step is None:
             return 1
@@ -367,20 +400,45 @@ class Trainer:
         x_val, y_val, weights, _ = self._prepare_arrays(x_val, y_val, rest[0] if rest else None, f"{what} (validation)")
         return ("arrays", (x_val, y_val, weights))
 
-    def _evaluate_arrays(self, training, validation, batch_size, steps_limit=None) -> dict:
+    def _evaluate_arrays(self, training, validation, batch_size, steps_limit=None, callback_list=None) -> dict:
+        """Loss and metrics over ``validation`` ("arrays" or "iterable"); ``callback_list``
+        gets the test hooks (``on_test_begin``, every batch's, ``on_test_end``)."""
+        hooks = callback_list if callback_list is not None else callbacks_module.CallbackList()
+        hooks.on_test_begin()
         kind, payload = validation
         if kind == "iterable":
-            return self._evaluate_iterable(training, payload, steps_limit)
-        x, y, weights = payload
+            logs = self._evaluate_iterable(training, payload, steps_limit, hooks)
+        else:
+            logs = self._evaluate_device_arrays(training, payload, batch_size, steps_limit, hooks)
+        hooks.on_test_end(logs)
+        return logs
+
+    def _evaluate_device_arrays(self, training, arrays, batch_size, steps_limit, hooks) -> dict:
+        x, y, weights = arrays
         count = data_adapters.check_sample_counts(x, "evaluate")
         data = data_adapters.to_device((x, y, weights))
         full_batches, tail = divmod(count, batch_size)
         if steps_limit is not None:
             full_batches, tail = min(steps_limit, full_batches), (tail if steps_limit > full_batches else 0)
-        results = training.steps.test_chunk(
-            training.binding.read(), data, full_batches, batch_size=batch_size, tail=tail
-        )
-        return _to_host(results)
+        if isinstance(self.steps_per_execution, int):
+            size = self.steps_per_execution
+        else:
+            size = 1 if hooks.needs_batch_hooks_for("test") else full_batches + 1
+        state, binding = training.binding.read(), training.binding
+        step, last, logs, reset = 0, full_batches + (1 if tail else 0), {}, True
+        while step < last:
+            count, with_tail = _split_chunk(step, size, full_batches, tail)
+            hooks.on_test_batch_begin(step)
+            metrics, results = training.steps.test_chunk(
+                state, data, step, count, reset, batch_size=batch_size, tail=tail if with_tail else 0
+            )
+            state, reset = state._replace(metrics=metrics), False
+            step += count + int(with_tail)
+            logs = _to_host(results)
+            hooks.on_test_batch_end(step - 1, logs)
+        # The metric accumulators hold the evaluation's state afterwards, as in Keras.
+        binding.write_metrics(state.metrics)
+        return logs
 
     def evaluate(
         self,
@@ -398,22 +456,16 @@ class Trainer:
         what = f"Model '{self.name}'.evaluate"
         _require_data(x, what)
         if data_adapters.is_array_data(x):
-            x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, what)
+            x, y, sample_weight, count = self._prepare_arrays(x, y, sample_weight, what)
             training = self._training_for(x, y, None)
             _check_sparse_labels(training, y)
-            logs = self._evaluate_arrays(
-                training, ("arrays", (x, y, sample_weight)), self._resolve_batch_size(batch_size), steps
-            )
+            batch_size = self._resolve_batch_size(batch_size)
+            validation, steps_count = ("arrays", (x, y, sample_weight)), -(-count // batch_size)
         else:
-            logs = self._evaluate_iterable(None, x, steps)
-        training = self._training
-        callback_list = self._callback_list(callbacks, 0 if verbose == "auto" else verbose, 1, None)
-        callback_list.on_test_begin()
-        callback_list.on_test_end(logs)
-        if return_dict:
-            return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
-        return values[0] if len(values) == 1 else values
+            training, batch_size, validation, steps_count = None, None, ("iterable", x), steps
+        callback_list = self._callback_list(callbacks, 0 if verbose == "auto" else verbose, 1, steps_count, add_history=False)
+        logs = self._evaluate_arrays(training, validation, batch_size, steps, callback_list)
+        return self._format_logs(logs, return_dict)
 
     # --- iterables ------------------------------------------------------------------
     def _convert_batch(self, item, what):
@@ -458,7 +510,7 @@ class Trainer:
                 for item in batches:
                     if training is None:
                         self._ensure_built(item[0])
-                        y_list = data_adapters.standardize_targets(item[1], self._output_names_for(self._prediction_spec(item[0])), what)
+                        y_list = data_adapters.standardize_targets(item[1], self._output_names_for_data(item[0]), what)
                         training = self._training_for(item[0], y_list, class_weight)
                     callback_list.on_train_batch_begin(step)
                     state, results = training.steps.train_batch(
@@ -482,7 +534,7 @@ class Trainer:
                 )
             logs = _to_host(results)
             if validation is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(training, validation, 32, validation_steps)
+                val_logs = self._evaluate_arrays(training, validation, 32, validation_steps, callback_list)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             self._fit_position = (epoch + 1, 0)
             callback_list.on_epoch_end(epoch, logs)
@@ -491,27 +543,32 @@ class Trainer:
         callback_list.on_train_end(logs)
         return self.history
 
-    def _evaluate_iterable(self, training, dataset, steps_limit) -> dict:
+    def _evaluate_iterable(self, training, dataset, steps_limit, hooks) -> dict:
         what = f"Model '{self.name}'.evaluate"
-        metrics, results = None, None
+        metrics, logs, step = None, None, 0
         batches = data_adapters.PrefetchingIterator(dataset, lambda item: self._convert_batch(item, what), steps_limit)
         try:
             for item in batches:
                 if training is None:
                     self._ensure_built(item[0])
-                    names = self._output_names_for(self._prediction_spec(item[0]))
+                    names = self._output_names_for_data(item[0])
                     training = self._training_for(item[0], data_adapters.standardize_targets(item[1], names, what), None)
                 state = training.binding.read()
                 if metrics is not None:
                     state = state._replace(metrics=metrics)
+                hooks.on_test_batch_begin(step)
                 metrics, results = training.steps.test_batch(
                     state, self._device_batch(training, item, what), metrics is None
                 )
+                logs = _to_host(results)
+                hooks.on_test_batch_end(step, logs)
+                step += 1
         finally:
             batches.close()
-        if results is None:
+        if logs is None:
             raise ValueError(f"{what}: the data iterable produced no batches.")
-        return _to_host(results)
+        training.binding.write_metrics(metrics)
+        return logs
 
     # --- single batches -------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
@@ -536,9 +593,13 @@ class Trainer:
         return self._format_logs(_to_host(results), return_dict)
 
     def _format_logs(self, logs: dict, return_dict: bool):
+        """``logs`` itself, or its values in the order of ``metrics_names`` (then the rest by
+        name), a single value alone, as Keras returns them."""
         if return_dict:
             return logs
-        values = list(logs.values())
+        names = self.metrics_names
+        values = [logs[name] for name in names if name in logs]
+        values += [logs[name] for name in sorted(logs) if name not in names]
         return values[0] if len(values) == 1 else values
 
     # --- inference ------------------------------------------------------------------
@@ -551,16 +612,28 @@ class Trainer:
         return [v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables]
 
     def _predict_function(self):
-        """A jitted ``(trainable, non_trainable, batch) -> outputs`` (built once per model)."""
-        function = self.__dict__.get("_compiled_predict")
-        if function is None:
+        """``(trainable, non_trainable, batch) -> outputs``, jitted (cached per model and mode):
+        the model's ``predict_step`` when a subclass overrides it."""
+        jit = getattr(self, "jit_compile", True) and not getattr(self, "run_eagerly", False)
+        builtin = uses_builtin(self, "predict")
+        cached = self.__dict__.get("_compiled_predict")
+        if cached is not None and cached[0] == (jit, builtin):
+            return cached[1]
+        if builtin:
 
             def predict_step(trainable, non_trainable, batch):
                 outputs, _ = self.stateless_call(trainable, non_trainable, batch, training=False)
                 return outputs
 
-            function = self.__dict__["_compiled_predict"] = jax.jit(predict_step)
+        else:
+            predict_step = StepAdapter(self, []).predict
+        function = jax.jit(predict_step) if jit else predict_step
+        self.__dict__["_compiled_predict"] = ((jit, builtin), function)
         return function
+
+    def _predict_callbacks(self, callbacks, verbose, steps):
+        # loom's "auto" stays quiet in predict (a bar only when asked for with verbose=1 or 2).
+        return self._callback_list(callbacks, 0 if verbose == "auto" else verbose, 1, steps, add_history=False)
 
     def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` as NumPy arrays (a list or dict for several outputs).
@@ -570,49 +643,75 @@ class Trainer:
                 name, or an iterable of input batches.
             batch_size: samples per compiled call (32 by default, or the model's
                 fixed batch size).
+            callbacks: callbacks whose predict hooks run (``on_predict_batch_end``
+                gets ``{"outputs": batch_outputs}``, as in Keras).
         """
         what = f"Model '{self.name}'.predict"
         _require_data(x, what)
         if not data_adapters.is_array_data(x):
-            return self._predict_iterable(x, steps, what)
+            return self._predict_iterable(x, steps, what, self._predict_callbacks(callbacks, verbose, steps))
         x = data_adapters.convert_inputs(self, x, what)
         self._ensure_built(x)
         count = data_adapters.validate_inputs(self, x, what)
         batch_size = self._resolve_batch_size(batch_size)
+        fixed = data_adapters.fixed_batch_size(self)
+        hooks = self._predict_callbacks(callbacks, verbose, -(-count // batch_size))
+
+        def batches():
+            for start in range(0, count, batch_size):
+                batch = data_adapters.slice_rows(x, start, start + batch_size)
+                rows = min(batch_size, count - start)
+                if fixed is not None and rows < fixed:
+                    # A fixed-batch model computes a zero-padded batch; the padding is cut off.
+                    batch = jax.tree_util.tree_map(lambda a: _pad_rows(a, fixed), batch)
+                yield batch, rows
+
+        return self._predict_batches(batches(), hooks, what)
+
+    def _predict_batches(self, batches, hooks, what):
+        """Run ``(batch, rows)`` pairs through the predict function with the predict hooks."""
         function = self._predict_function()
         trainable, non_trainable = self._variable_values()
-        fixed = data_adapters.fixed_batch_size(self)
-        pieces = []
-        for start in range(0, count, batch_size):
-            batch = data_adapters.slice_rows(x, start, start + batch_size)
-            rows = min(batch_size, count - start)
-            if fixed is not None and rows < fixed:
-                # A fixed-batch model computes a zero-padded batch; the padding is cut off.
-                batch = jax.tree_util.tree_map(lambda a: _pad_rows(a, fixed), batch)
+        per_batch = hooks.needs_batch_hooks_for("predict") or hooks.update_interval_seconds is not None
+        # As in Keras, hooks see groups of steps_per_execution batches, outputs concatenated.
+        group = getattr(self, "steps_per_execution", "auto")
+        group = group if isinstance(group, int) else 1
+        pieces, first = [], 0
+        hooks.on_predict_begin()
+        for index, (batch, rows) in enumerate(batches):
+            if per_batch and index == first:
+                hooks.on_predict_batch_begin(index)
             outputs = function(trainable, non_trainable, batch)
-            pieces.append(jax.tree_util.tree_map(lambda o, rows=rows: o[:rows], outputs))
-        return jax.tree_util.tree_map(lambda *parts: np.asarray(jnp.concatenate(parts, axis=0)), *pieces)
+            if rows is not None:
+                outputs = jax.tree_util.tree_map(lambda o, rows=rows: o[:rows], outputs)
+            pieces.append(outputs)
+            if per_batch and index - first == group - 1:
+                hooks.on_predict_batch_end(index, {"outputs": _concatenate(pieces[first:])})
+                first = index + 1
+        if not pieces:
+            raise ValueError(f"{what}: the data iterable produced no batches.")
+        if per_batch and first < len(pieces):
+            hooks.on_predict_batch_end(len(pieces) - 1, {"outputs": _concatenate(pieces[first:])})
+        hooks.on_predict_end()
+        return jax.tree_util.tree_map(np.asarray, _concatenate(pieces))
 
-    def _predict_iterable(self, dataset, steps, what):
-        pieces = []
-
+    def _predict_iterable(self, dataset, steps, what, hooks):
         def convert(item):
             if isinstance(item, (list, tuple)) and len(item) in (2, 3) and not hasattr(self, "_fed_inputs"):
                 item = item[0]
             return data_adapters.convert_inputs(self, item, what)
 
-        batches = data_adapters.PrefetchingIterator(dataset, convert, steps)
-        try:
-            for batch in batches:
-                self._ensure_built(batch)
-                data_adapters.validate_inputs(self, batch, what)
-                trainable, non_trainable = self._variable_values()
-                pieces.append(self._predict_function()(trainable, non_trainable, batch))
-        finally:
-            batches.close()
-        if not pieces:
-            raise ValueError(f"{what}: the data iterable produced no batches.")
-        return jax.tree_util.tree_map(lambda *parts: np.asarray(jnp.concatenate(parts, axis=0)), *pieces)
+        def batches():
+            source = data_adapters.PrefetchingIterator(dataset, convert, steps)
+            try:
+                for batch in source:
+                    self._ensure_built(batch)
+                    data_adapters.validate_inputs(self, batch, what)
+                    yield batch, None
+            finally:
+                source.close()
+
+        return self._predict_batches(batches(), hooks, what)
 
     def predict_on_batch(self, x):
         """Outputs for one batch ``x``, as NumPy arrays."""
@@ -650,8 +749,26 @@ class _Training:
         self.output_names = output_names
 
 
+def _concatenate(pieces: list):
+    return jax.tree_util.tree_map(lambda *parts: jnp.concatenate(parts, axis=0), *pieces)
+
+
+def _split_chunk(step: int, size: int, full_batches: int, tail: int):
+    """``(full steps, whether the partial batch follows)`` for a call running ``size`` of the
+    epoch's steps from ``step`` (the partial batch, if any, is step ``full_batches``)."""
+    count = max(0, min(size, full_batches - step))
+    return count, bool(tail) and step + size > full_batches
+
+
 def _to_host(results: dict) -> dict:
-    return {name: float(value) for name, value in jax.device_get(results).items()}
+    """Logs as Python floats (other arrays as NumPy), nested dicts merged in, order kept."""
+    flat = {}
+    for name, value in jax.device_get(results).items():
+        if isinstance(value, dict):
+            flat.update(_to_host(value))
+        else:
+            flat[name] = float(value) if np.ndim(value) == 0 else np.asarray(value)
+    return flat
 
 
 def _pad_rows(array, rows: int):
