@@ -1,6 +1,7 @@
-"""Issue 4 acceptance: a small CNN learns scikit-learn's 8x8 digits to >= 95% validation accuracy."""
+"""Issue 4 acceptance: a small CNN learns scikit-learn's 8x8 digits to >= 95% validation accuracy.
 
-import time
+Its speed is measured in bench/bench_cnn.py, not asserted here (a busy machine fails time limits).
+"""
 
 import numpy as np
 import pytest
@@ -12,7 +13,6 @@ datasets = pytest.importorskip("sklearn.datasets")
 
 
 def test_small_cnn_on_digits_reaches_95_percent():
-    started = time.perf_counter()
     digits = datasets.load_digits()
     x = (digits.images / 16.0).astype("float32")[..., None]  # (1797, 8, 8, 1)
     y = digits.target.astype("int32")
@@ -37,4 +37,3 @@ def test_small_cnn_on_digits_reaches_95_percent():
     assert history.history["val_accuracy"][-1] >= 0.95
     bn = model.layers[1]
     assert not np.allclose(bn.moving_mean.numpy(), 0.0)  # statistics were updated in training
-    assert time.perf_counter() - started < 60
