@@ -33,16 +33,29 @@ def _is_nested_numbers(value) -> bool:
 
 
 def convert_inputs(model, x, what: str = "predict"):
-    """``x`` with every leaf converted to an array (a list of plain numbers is one array)."""
+    """``x`` with every leaf converted to an array (a list of plain numbers is one array),
+    and, for a model with inputs, a trailing size-1 axis added or dropped where the
+    model's input has one more or one fewer (as Keras: ``(N, 28, 28)`` data feeds
+    ``Input((28, 28, 1))``)."""
     if x is None:
         raise ValueError(f"{what} needs input data `x`; received None.")
     if isinstance(x, dict):
-        return {k: _as_array(v, what) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
+        x = {k: _as_array(v, what) for k, v in x.items()}
+    elif isinstance(x, (list, tuple)):
         if _is_nested_numbers(x) and len(getattr(model, "_fed_inputs", [None])) == 1:
-            return _as_array(x, what)
-        return [_as_array(v, what) for v in x]
-    return _as_array(x, what)
+            x = _as_array(x, what)
+        else:
+            x = [_as_array(v, what) for v in x]
+    else:
+        x = _as_array(x, what)
+    return _adjust_ranks(model, x)
+
+
+def _adjust_ranks(model, x):
+    # Models without a graph yet (an unbuilt Sequential) take the data's shape as it is.
+    if getattr(model, "_inputs", None) is None or not hasattr(model, "_adjust_input_ranks"):
+        return x
+    return model._adjust_input_ranks(x)
 
 
 def validate_inputs(model, x, what: str = "predict") -> int:
@@ -254,3 +267,21 @@ class PrefetchingIterator:
 
     def close(self):
         self._stop.set()
+
+
+def require_data(x, what: str) -> None:
+    if x is None:
+        raise ValueError(f"{what} needs input data `x`; received None.")
+    if not is_array_data(x):
+        is_one_shot(x)  # raises TypeError for objects that are neither arrays nor iterables
+
+
+def is_one_shot(dataset) -> bool:
+    """Generators and iterators can be traversed once; datasets and loaders re-iterate."""
+    try:
+        return iter(dataset) is dataset
+    except TypeError:
+        raise TypeError(
+            f"Expected arrays, lists/dicts of arrays, or an iterable of batches; received "
+            f"{type(dataset).__name__}."
+        ) from None

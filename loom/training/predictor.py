@@ -1,0 +1,171 @@
+"""Predictor: predict and predict_on_batch, mixed into ``Model``, and what they share with training.
+
+A batch's outputs come from the model's ``predict_step`` (the default calls the
+model in inference mode), jitted once per model; callbacks' predict hooks see
+each batch (each ``steps_per_execution`` batches) with its outputs, as in Keras.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from loom import callbacks as callbacks_module
+from loom.training import data_adapters
+from loom.training.step_adapter import StepAdapter, uses_builtin
+
+
+class Predictor:
+    """predict / predict_on_batch for models."""
+
+    def _callback_list(self, callbacks, verbose, epochs, steps, add_history: bool = True):
+        # evaluate and predict add no History: model.history stays the last fit's.
+        return callbacks_module.CallbackList(
+            callbacks, add_history=add_history, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
+            steps=steps,
+        )
+
+    def _ensure_built(self, x) -> None:
+        """Build a model whose weights do not exist yet by calling it on a sample."""
+        if not self.built:
+            self(data_adapters.slice_rows(x, 0, 1))
+
+    def _variable_values(self):
+        return [v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables]
+
+    def _predict_function(self):
+        """``(trainable, non_trainable, batch) -> outputs``, jitted (cached per model and mode):
+        the model's ``predict_step`` when a subclass overrides it."""
+        jit = getattr(self, "jit_compile", True) and not getattr(self, "run_eagerly", False)
+        builtin = uses_builtin(self, "predict")
+        cached = self.__dict__.get("_compiled_predict")
+        if cached is not None and cached[0] == (jit, builtin):
+            return cached[1]
+        if builtin:
+
+            def predict_step(trainable, non_trainable, batch):
+                outputs, _ = self.stateless_call(trainable, non_trainable, batch, training=False)
+                return outputs
+
+        else:
+            predict_step = StepAdapter(self, []).predict
+        function = jax.jit(predict_step) if jit else predict_step
+        self.__dict__["_compiled_predict"] = ((jit, builtin), function)
+        return function
+
+    def _predict_callbacks(self, callbacks, verbose, steps):
+        # loom's "auto" stays quiet in predict (a bar only when asked for with verbose=1 or 2).
+        return self._callback_list(callbacks, 0 if verbose == "auto" else verbose, 1, steps, add_history=False)
+
+    def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` as NumPy arrays (a list or dict for several outputs).
+
+        Args:
+            x: an array, a list of arrays (one per input), a dict keyed by input
+                name, or an iterable of input batches.
+            batch_size: samples per compiled call (32 by default, or the model's
+                fixed batch size).
+            callbacks: callbacks whose predict hooks run (``on_predict_batch_end``
+                gets ``{"outputs": batch_outputs}``, as in Keras).
+        """
+        what = f"Model '{self.name}'.predict"
+        data_adapters.require_data(x, what)
+        if not data_adapters.is_array_data(x):
+            return self._predict_iterable(x, steps, what, self._predict_callbacks(callbacks, verbose, steps))
+        x = data_adapters.convert_inputs(self, x, what)
+        self._ensure_built(x)
+        count = data_adapters.validate_inputs(self, x, what)
+        batch_size = self._resolve_batch_size(batch_size)
+        fixed = data_adapters.fixed_batch_size(self)
+        hooks = self._predict_callbacks(callbacks, verbose, -(-count // batch_size))
+
+        def batches():
+            for start in range(0, count, batch_size):
+                batch = data_adapters.slice_rows(x, start, start + batch_size)
+                rows = min(batch_size, count - start)
+                if fixed is not None and rows < fixed:
+                    # A fixed-batch model computes a zero-padded batch; the padding is cut off.
+                    batch = jax.tree_util.tree_map(lambda a: _pad_rows(a, fixed), batch)
+                yield batch, rows
+
+        return self._predict_batches(batches(), hooks, what)
+
+    def _predict_batches(self, batches, hooks, what):
+        """Run ``(batch, rows)`` pairs through the predict function with the predict hooks."""
+        function = self._predict_function()
+        trainable, non_trainable = self._variable_values()
+        per_batch = hooks.needs_batch_hooks_for("predict") or hooks.update_interval_seconds is not None
+        # As in Keras, hooks see groups of steps_per_execution batches, outputs concatenated.
+        group = getattr(self, "steps_per_execution", "auto")
+        group = group if isinstance(group, int) else 1
+        pieces, first = [], 0
+        hooks.on_predict_begin()
+        for index, (batch, rows) in enumerate(batches):
+            if per_batch and index == first:
+                hooks.on_predict_batch_begin(index)
+            outputs = function(trainable, non_trainable, batch)
+            if rows is not None:
+                outputs = jax.tree_util.tree_map(lambda o, rows=rows: o[:rows], outputs)
+            pieces.append(outputs)
+            if per_batch and index - first == group - 1:
+                hooks.on_predict_batch_end(index, {"outputs": _concatenate(pieces[first:])})
+                first = index + 1
+        if not pieces:
+            raise ValueError(f"{what}: the data iterable produced no batches.")
+        if per_batch and first < len(pieces):
+            hooks.on_predict_batch_end(len(pieces) - 1, {"outputs": _concatenate(pieces[first:])})
+        hooks.on_predict_end()
+        return jax.tree_util.tree_map(np.asarray, _concatenate(pieces))
+
+    def _predict_iterable(self, dataset, steps, what, hooks):
+        def convert(item):
+            if isinstance(item, (list, tuple)) and len(item) in (2, 3) and not hasattr(self, "_fed_inputs"):
+                item = item[0]
+            return data_adapters.convert_inputs(self, item, what)
+
+        def batches():
+            source = data_adapters.PrefetchingIterator(dataset, convert, steps)
+            try:
+                for batch in source:
+                    self._ensure_built(batch)
+                    data_adapters.validate_inputs(self, batch, what)
+                    yield batch, None
+            finally:
+                source.close()
+
+        return self._predict_batches(batches(), hooks, what)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch ``x``, as NumPy arrays."""
+        what = f"Model '{self.name}'.predict_on_batch"
+        x = data_adapters.convert_inputs(self, x, what)
+        self._ensure_built(x)
+        data_adapters.validate_inputs(self, x, what)
+        trainable, non_trainable = self._variable_values()
+        outputs = self._predict_function()(trainable, non_trainable, x)
+        return jax.tree_util.tree_map(np.asarray, outputs)
+
+    def _resolve_batch_size(self, batch_size):
+        fixed = data_adapters.fixed_batch_size(self)
+        if batch_size is None:
+            return fixed or 32
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(f"`batch_size` must be a positive int; received batch_size={batch_size!r}.")
+        if fixed is not None and batch_size != fixed:
+            raise ValueError(
+                f"Model '{self.name}' was built for batches of exactly {fixed} samples "
+                f"(Input(batch_shape=({fixed}, ...))); received batch_size={batch_size}. "
+                f"Use batch_size={fixed} or build the model with Input(shape=...)."
+            )
+        return int(batch_size)
+
+
+def _concatenate(pieces: list):
+    return jax.tree_util.tree_map(lambda *parts: jnp.concatenate(parts, axis=0), *pieces)
+
+
+def _pad_rows(array, rows: int):
+    missing = rows - array.shape[0]
+    if missing <= 0:
+        return array
+    padding = [(0, missing)] + [(0, 0)] * (np.ndim(array) - 1)
+    return np.pad(np.asarray(array), padding)
