@@ -17,6 +17,7 @@ import numpy as np
 from loom import constraints, initializers, regularizers
 from loom.graph import shape_inference
 from loom.graph.call_arguments import any_symbolic
+from loom.graph.keras_mask import get_keras_mask, set_keras_mask
 from loom.graph.node import Node
 from loom.graph.symbolic_tensor import SymbolicTensor, shape_of
 from loom.layers import call_context
@@ -519,19 +520,41 @@ class Layer(NodeAccessMixin, Operation):
 
         self._maybe_build(args, kwargs)
         check_input_spec(self.input_spec, _flat_shapes(first), self)
-        if not any_symbolic((args, kwargs)):
-            return self._call_body(args, call_kwargs, training)
-        mask = kwargs["mask"] if "mask" in kwargs else _symbolic_mask(first)
+        # As Keras: a mask not passed (or passed as None) is the one the input carries.
+        mask = kwargs.get("mask")
+        if mask is None:
+            mask = _attached_mask(first)
         if self._call_has_mask and mask is not None:
             call_kwargs["mask"] = mask
+        if not any_symbolic((args, kwargs)):
+            outputs = self._call_body(args, call_kwargs, training)
+            self._attach_array_masks(first, mask, outputs)
+            return outputs
         outputs = self._symbolic_call(args, kwargs, call_kwargs, training)
         self._attach_output_masks(first, mask, outputs)
         return outputs
 
+    def _produces_mask(self, mask) -> bool:
+        return type(self).compute_mask is not Layer.compute_mask or (mask is not None and self.supports_masking)
+
+    def _attach_array_masks(self, first, mask, outputs) -> None:
+        """Attach the output mask to concrete outputs as ``_keras_mask`` (Keras 3 does,
+        and the next layer called on them reads it); outputs that carry one keep it."""
+        if not self._produces_mask(mask):
+            return
+        flat_outputs = jax.tree_util.tree_leaves(outputs)
+        if all(get_keras_mask(output) is not None for output in flat_outputs):
+            return
+        masks = self.compute_mask(first, mask)
+        masks = masks if isinstance(masks, (list, tuple)) else [masks] * len(flat_outputs)
+        for output, output_mask in zip(flat_outputs, masks):
+            if output_mask is not None and get_keras_mask(output) is None:
+                set_keras_mask(output, output_mask)
+
     def _attach_output_masks(self, first, mask, outputs) -> None:
         """Give symbolic outputs the spec of their mask, so later layers see one while
         their shapes are inferred (actual masks are computed when the graph runs)."""
-        if type(self).compute_mask is Layer.compute_mask and (mask is None or not self.supports_masking):
+        if not self._produces_mask(mask):
             return
         spec = shape_inference.infer_output_spec(
             lambda inputs, mask: self.compute_mask(inputs, mask), (first, mask), {}, describe=self.describe()
@@ -636,12 +659,11 @@ class Layer(NodeAccessMixin, Operation):
                 mask = [next(masks) if isinstance(item, SymbolicTensor) else None for item in first]
             else:
                 mask = input_masks[0]
-            if self._call_has_mask and "mask" not in kwargs:
+            if self._call_has_mask and kwargs.get("mask") is None:
                 kwargs = {**kwargs, "mask": mask}
         outputs = self(*args, **kwargs)
         output_mask = None
-        overrides_mask = type(self).compute_mask is not Layer.compute_mask
-        if overrides_mask or (mask is not None and self.supports_masking):
+        if self._produces_mask(mask):
             output_mask = self.compute_mask(args[0] if args else next(iter(kwargs.values())), mask)
         return outputs, output_mask
 
@@ -718,13 +740,14 @@ class Layer(NodeAccessMixin, Operation):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _symbolic_mask(first):
-    if isinstance(first, SymbolicTensor):
-        return getattr(first, "_keras_mask", None)
+def _attached_mask(first):
+    """The mask(s) carried by the first call argument: one per item of a list."""
     if isinstance(first, (list, tuple)):
-        masks = [getattr(t, "_keras_mask", None) for t in first]
+        masks = [get_keras_mask(t) for t in first]
         return None if all(m is None for m in masks) else masks
-    return None
+    if isinstance(first, dict):
+        return None
+    return get_keras_mask(first)
 
 
 def _is_json_like(value) -> bool:

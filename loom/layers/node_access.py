@@ -1,9 +1,11 @@
 """Node access: which tensors went into and came out of each call of a layer.
 
 Kept from tf.keras 2 (Keras 3 dropped it): ``get_output_at(node_index)`` and
-friends, and ``layer.output`` raising when a layer was called more than once
-instead of silently answering for the first call.
+friends. ``layer.output`` of a layer called several times is its first call's,
+as in Keras 3; loom also warns once, naming the other calls' accessors.
 """
+
+import warnings
 
 
 def _single_or_list(tensors: list):
@@ -57,53 +59,53 @@ class NodeAccessMixin:
         # as calls of this layer for `.input` / `.output`; they still have indices.
         return [node for node in self._inbound_nodes if node.parent_node is None]
 
-    def _only_node(self, attribute: str):
-        nodes = self._direct_nodes()
+    def _first_node(self, attribute: str, differs=lambda nodes: True, stacklevel: int = 3):
+        """The node of the layer's first call; warns (once per layer) when there are
+        more calls and ``differs(nodes)`` says their ``attribute`` is not the same."""
+        nodes = self._direct_nodes() or self._inbound_nodes
         if not nodes:
             raise AttributeError(
                 f"{self.describe()} is not connected: it has never been called on a symbolic "
                 f"tensor, so `{attribute}` is undefined. Call it on an Input first."
             )
-        if len(nodes) > 1:
-            indices = [node.index for node in nodes]
-            raise AttributeError(
-                f"{self.describe()} has multiple inbound nodes (it was called {len(nodes)} times, "
-                f"node indices {indices}), hence the notion of \"layer {attribute}\" is ill-defined. "
-                f"Use `get_{attribute}_at(node_index)` instead."
+        if len(nodes) > 1 and not self.__dict__.get("_warned_first_node") and differs(nodes):
+            self.__dict__["_warned_first_node"] = True
+            warnings.warn(
+                f"{self.describe()} has {len(nodes)} inbound nodes (it was called {len(nodes)} times, "
+                f"node indices {[node.index for node in nodes]}); `{attribute}` is that of its first "
+                "call, as in Keras 3. Use `get_output_at(i)` / `get_input_at(i)` (or "
+                "`get_output_shape_at(i)` / `get_input_shape_at(i)`) for the other calls.",
+                UserWarning,
+                stacklevel=stacklevel,
             )
         return nodes[0]
 
     @property
     def input(self):
-        """The input tensor(s) of the layer's only call."""
-        return _single_or_list(self._only_node("input").input_tensors)
+        """The input tensor(s) of the layer's first call."""
+        return _single_or_list(self._first_node("input").input_tensors)
 
     @property
     def output(self):
-        """The output tensor(s) of the layer's only call."""
-        return _single_or_list(self._only_node("output").outputs)
+        """The output tensor(s) of the layer's first call."""
+        return _single_or_list(self._first_node("output").outputs)
 
-    def _shared_shape(self, attribute: str, shapes_of) -> object:
-        nodes = self._direct_nodes() or self._inbound_nodes
-        if not nodes:
-            raise AttributeError(
-                f"{self.describe()} has never been called and thus has no defined {attribute}."
-            )
-        shapes = [_single_or_list(shapes_of(node)) for node in nodes]
-        if any(shape != shapes[0] for shape in shapes[1:]):
-            raise AttributeError(
-                f"{self.describe()} has multiple inbound nodes with different {attribute}s "
-                f"({', '.join(str(s) for s in shapes)}), hence the notion of \"{attribute}\" is "
-                f"ill-defined. Use `get_{attribute}_at(node_index)` instead."
-            )
-        return shapes[0]
+    def _first_shape(self, attribute: str, tensors_of):
+        def shapes(node):
+            return [t.shape for t in tensors_of(node)]
+
+        # Calls that all had the same shape leave nothing to warn about.
+        node = self._first_node(
+            attribute, lambda nodes: any(shapes(n) != shapes(nodes[0]) for n in nodes), stacklevel=4
+        )
+        return _single_or_list(shapes(node))
 
     @property
     def input_shape(self):
-        """The input shape, when every call of the layer had the same one."""
-        return self._shared_shape("input_shape", lambda node: [t.shape for t in node.input_tensors])
+        """The input shape(s) of the layer's first call."""
+        return self._first_shape("input_shape", lambda node: node.input_tensors)
 
     @property
     def output_shape(self):
-        """The output shape, when every call of the layer had the same one."""
-        return self._shared_shape("output_shape", lambda node: [t.shape for t in node.outputs])
+        """The output shape(s) of the layer's first call."""
+        return self._first_shape("output_shape", lambda node: node.outputs)

@@ -9,6 +9,9 @@ and the model itself gets one node in the outer graph, sharing its weights.
 import collections
 import weakref
 
+import numpy as np
+
+from loom import ops
 from loom.graph import topology
 from loom.graph.call_arguments import any_symbolic
 from loom.graph.node import Node, collect_nodes
@@ -43,7 +46,9 @@ def _flatten(structure, what: str) -> list:
     return values
 
 
-def _check_input_shape(model, tensor: SymbolicTensor, value, check_batch_dim: bool = True) -> None:
+def _check_input_shape(model, tensor: SymbolicTensor, value, check_batch_dim: bool = True, given=None) -> None:
+    """Raise unless ``value`` fits ``tensor``; ``given`` is the shape the caller passed,
+    when ``value`` is its rank-adjusted version."""
     shape = getattr(value, "shape", None)
     if shape is None:
         return
@@ -52,10 +57,28 @@ def _check_input_shape(model, tensor: SymbolicTensor, value, check_batch_dim: bo
     if not check_batch_dim and expected:
         expected = (None,) + tuple(expected[1:])
     if len(shape) != len(expected) or any(e is not None and d is not None and e != d for e, d in zip(expected, shape)):
+        given = shape if given is None else tuple(d if isinstance(d, int) else None for d in given)
         raise ValueError(
             f"Model '{model.name}' expects input '{tensor.name}' of shape {expected}; received "
-            f"shape {shape}. Reshape the data, or build the model with Input(shape={shape[1:]})."
+            f"shape {given}. Reshape the data, or build the model with Input(shape={given[1:]})."
         )
+
+
+def _adjust_rank(tensor: SymbolicTensor, value):
+    """``value`` with a trailing size-1 axis dropped or added where that gives it the
+    rank of ``tensor``, as Keras's ``_adjust_input_rank`` does: data of shape
+    ``(N, 28, 28)`` feeds ``Input((28, 28, 1))`` and ``(N, 28, 28, 1)`` feeds
+    ``Input((28, 28))``. Any other rank is left for ``_check_input_shape`` to report."""
+    shape, expected = getattr(value, "shape", None), tensor.shape
+    if shape is None or len(shape) == len(expected):
+        return value
+    # NumPy data stays on the host (a view, no copy); arrays and symbolic tensors go through ops.
+    library = np if isinstance(value, np.ndarray) else ops
+    if len(shape) == len(expected) + 1 and shape[-1] == 1:
+        return library.squeeze(value, axis=-1)
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        return library.expand_dims(value, axis=-1)
+    return value
 
 
 def _origin(tensor: SymbolicTensor) -> SymbolicTensor:
@@ -91,8 +114,9 @@ class Functional(Model):
             self._outputs_struct = list(output_list)
         else:
             self._outputs_struct = output_list[0]
-        self._nodes, used = topology.nodes_between(self._inputs, self._outputs)
-        self._check_unused_inputs(used)
+        # Inputs that no output needs are accepted, as in Keras (`Model(model.inputs,
+        # layer.output)` reads an intermediate layer): they are fed and ignored.
+        self._nodes, _ = topology.nodes_between(self._inputs, self._outputs)
         self._operations = self._order_operations()
         self._check_names()
         for tensor in self._inputs:
@@ -151,14 +175,6 @@ class Functional(Model):
         else:
             message += " Add it to `inputs`."
         return message
-
-    def _check_unused_inputs(self, used: set) -> None:
-        for tensor in self._inputs:
-            if id(tensor) not in used:
-                raise ValueError(
-                    f"Model '{self.name}': input '{tensor.name}' (shape {tensor.shape}) is not used to "
-                    "compute any output. Remove it from `inputs`, or connect it to the outputs."
-                )
 
     def _order_operations(self) -> list:
         """Fed input layers first, then operations by decreasing depth (as Keras)."""
@@ -260,9 +276,12 @@ class Functional(Model):
         return [name for name, t in zip(names, self._inputs) if not getattr(t.operation, "is_constant", False)]
 
     # --- running --------------------------------------------------------------------
-    def _feed(self, inputs, check_batch_dim: bool = True) -> dict:
-        """Map the model's fed input tensors to the given values, checking their number
-        and shapes (``check_batch_dim=False`` for whole datasets, batched later)."""
+    def _pair_inputs(self, inputs) -> tuple[list, list]:
+        """``(tensors, values)``: each given value beside the model input it feeds.
+
+        Raises:
+            ValueError: a wrong number of values, or unknown or missing dict keys.
+        """
         fed, names = self._fed_inputs, self._fed_input_names
         constant_note = (
             f" (constant inputs made with Input(tensor=...) are not fed: {len(self._inputs) - len(fed)})"
@@ -291,13 +310,35 @@ class Functional(Model):
                 f"Model '{self.name}' expects {len(fed)} input array(s) {names}{constant_note}; "
                 f"received {len(values)}."
             )
-        for tensor, value in zip(fed, values):
-            _check_input_shape(self, tensor, value, check_batch_dim)
+        return fed, values
+
+    def _feed(self, inputs, check_batch_dim: bool = True) -> dict:
+        """Map the model's fed input tensors to the given values, checking their number
+        and shapes (``check_batch_dim=False`` for whole datasets, batched later)."""
+        fed, given = self._pair_inputs(inputs)
+        values = [_adjust_rank(tensor, value) for tensor, value in zip(fed, given)]
+        for tensor, value, original in zip(fed, values, given):
+            _check_input_shape(self, tensor, value, check_batch_dim, getattr(original, "shape", None))
         mapping = {id(t): v for t, v in zip(fed, values)}
         for tensor in self._inputs:
             if id(tensor) not in mapping:
                 mapping[id(tensor)] = tensor.operation.constant_value()
         return mapping
+
+    def _adjust_input_ranks(self, inputs):
+        """``inputs`` in the same structure, each array's rank fitted to its input as
+        ``_feed`` does (so data adapters batch arrays of the model's shapes). Inputs
+        that do not pair up are returned as given, for ``_feed`` to report."""
+        try:
+            tensors, values = self._pair_inputs(inputs)
+        except ValueError:
+            return inputs
+        adjusted = [_adjust_rank(tensor, value) for tensor, value in zip(tensors, values)]
+        if isinstance(inputs, dict):
+            return {**inputs, **dict(zip(self._fed_input_names, adjusted))}
+        if isinstance(inputs, (list, tuple)):
+            return type(inputs)(adjusted)
+        return adjusted[0]
 
     def _pack(self, values: list):
         if isinstance(self._outputs_struct, dict):

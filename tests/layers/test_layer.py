@@ -1,3 +1,5 @@
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -275,3 +277,70 @@ def test_lambda_user_error_keeps_type_names_layer_and_shapes():
     with pytest.raises(ZeroDivisionError, match=r"Layer 'bad' \(Lambda\) raised ZeroDivisionError .*\(None, 4\)") as info:
         Lambda(lambda t: t * (1 / 0), name="bad")(Input((4,)))
     assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_output_and_input_of_a_shared_layer_are_its_first_call_with_one_warning():
+    a, b = Input((3,)), Input((3,))
+    shared = Dense(2, name="shared")
+    first, second = shared(a), shared(b)
+    with pytest.warns(UserWarning, match=r"Layer 'shared' \(Dense\) has 2 inbound nodes .*get_output_at\(i\)"):
+        assert shared.output is first
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per layer: no second warning
+        assert shared.input is a and shared.output is first
+    assert shared.get_output_at(1) is second and shared.get_input_at(1) is b
+
+
+def test_shape_of_a_shared_layer_warns_only_when_its_calls_differ():
+    shared = Lambda(lambda t: t * 2.0, name="double")
+    shared(Input((3,)))
+    shared(Input((3,)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert shared.input_shape == (None, 3) and shared.output_shape == (None, 3)
+    shared(Input((5,)))
+    with pytest.warns(UserWarning, match=r"3 inbound nodes .*`output_shape` is that of its first call"):
+        assert shared.output_shape == (None, 3)
+    assert shared.get_output_shape_at(2) == (None, 5)
+
+
+def test_output_of_a_layer_never_called_symbolically_is_an_attribute_error():
+    with pytest.raises(AttributeError, match=r"Layer 'lonely' \(Dense\) is not connected"):
+        Dense(2, name="lonely").output
+
+
+class MaskFirstFeature(Layer):
+    """Masks the timesteps whose first feature is zero; passes values through."""
+
+    def call(self, inputs):
+        return inputs * 1.0
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return ops.not_equal(inputs[..., 0], 0.0)
+
+
+class MaskedSum(Layer):
+    """Sums over time the steps its mask keeps (all, without a mask)."""
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.sum(inputs, axis=1)
+        return ops.sum(inputs * ops.cast(mask, inputs.dtype)[..., None], axis=1)
+
+
+def test_eager_output_carries_its_mask_and_the_next_eager_call_receives_it():
+    x = np.array([[[1.0, 2.0], [0.0, 5.0], [3.0, 4.0]]], "float32")
+    masked = MaskFirstFeature()(x)
+    np.testing.assert_array_equal(np.asarray(masked._keras_mask), [[True, False, True]])
+    np.testing.assert_allclose(np.asarray(MaskedSum()(masked)), [[4.0, 6.0]])
+    np.testing.assert_allclose(np.asarray(MaskedSum()(masked, mask=None)), [[4.0, 6.0]])  # None = not given
+    np.testing.assert_allclose(np.asarray(MaskedSum()(x)), [[4.0, 11.0]])
+    assert getattr(Dense(2)(x), "_keras_mask", None) is None
+
+
+def test_eager_masks_also_travel_between_layer_calls_under_jit():
+    # Tracers refuse attributes; the mask must still reach the next layer, as in Keras.
+    x = np.array([[[1.0, 2.0], [0.0, 5.0], [3.0, 4.0]]], "float32")
+    mask_layer, total = MaskFirstFeature(), MaskedSum()
+    traced = jax.jit(lambda v: total(mask_layer(v)))(x)
+    np.testing.assert_allclose(np.asarray(traced), [[4.0, 6.0]])

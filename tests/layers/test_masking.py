@@ -62,3 +62,38 @@ def test_masking_rejects_a_non_numeric_mask_value():
     with pytest.raises(TypeError, match=r"Layer 'masking' \(Masking\): `mask_value` must be a number; "
                        r"received mask_value='pad'"):
         Masking(mask_value="pad")
+
+
+def test_eager_masking_output_carries_the_mask_like_keras():
+    ours = Masking()(X)
+    theirs = keras.layers.Masking()(X)
+    np.testing.assert_array_equal(np.asarray(ours._keras_mask), np.any(X != 0.0, axis=-1))
+    np.testing.assert_array_equal(np.asarray(ours._keras_mask), np.asarray(theirs._keras_mask))
+
+
+def test_eager_embedding_output_carries_the_mask_like_keras():
+    ids = np.array([[1, 0, 2]])
+    ours = loom.layers.Embedding(10, 4, mask_zero=True)(ids)
+    theirs = keras.layers.Embedding(10, 4, mask_zero=True)(ids)
+    np.testing.assert_array_equal(np.asarray(ours._keras_mask), [[True, False, True]])
+    np.testing.assert_array_equal(np.asarray(ours._keras_mask), np.asarray(theirs._keras_mask))
+    assert getattr(loom.layers.Embedding(10, 4)(ids), "_keras_mask", None) is None
+
+
+def test_eager_lstm_on_a_masked_eager_output_skips_masked_steps_like_keras():
+    ids = np.array([[3, 0, 0, 5], [0, 2, 4, 0]])
+    embedding = loom.layers.Embedding(8, 3, mask_zero=True)
+    lstm = loom.layers.LSTM(2, return_sequences=True)
+    ours = np.asarray(lstm(embedding(ids)))
+    # A masked step repeats the previous output (zeros before the first kept step).
+    np.testing.assert_allclose(ours[0, 1], ours[0, 0], rtol=1e-6)
+    np.testing.assert_allclose(ours[0, 2], ours[0, 0], rtol=1e-6)
+    np.testing.assert_array_equal(ours[1, 0], 0.0)
+    unmasked = np.asarray(lstm(np.asarray(embedding(ids))))  # same values, the mask dropped
+    assert np.abs(unmasked[0, 1] - ours[0, 1]).max() > 1e-4  # so the mask made the difference
+    their_embedding = keras.layers.Embedding(8, 3, mask_zero=True)
+    their_lstm = keras.layers.LSTM(2, return_sequences=True)
+    their_lstm(their_embedding(ids))  # build
+    their_embedding.set_weights(embedding.get_weights())
+    their_lstm.set_weights(lstm.get_weights())
+    np.testing.assert_allclose(ours, np.asarray(their_lstm(their_embedding(ids))), rtol=1e-5, atol=1e-6)

@@ -132,10 +132,8 @@ def test_output_not_computed_from_inputs_names_the_input_and_its_model():
         loom.Model(a, other.get_layer("hidden").output)
 
 
-def test_unused_input_and_non_tensor_inputs():
-    a, b = Input((3,), name="a"), Input((3,), name="b")
-    with pytest.raises(ValueError, match="input 'b' .* is not used to compute any output"):
-        loom.Model([a, b], Dense(1)(a))
+def test_non_tensor_and_repeated_inputs_are_rejected():
+    a = Input((3,), name="a")
     with pytest.raises(TypeError, match=r"received ndarray at position 1. For a constant input use loom.Input\(tensor=array\)"):
         loom.Model([a, np.ones(3)], Dense(1)(a))
     with pytest.raises(ValueError, match="same tensor appears twice"):
@@ -210,3 +208,69 @@ def test_lambda_graph_with_constants_and_operators():
     w1, w2 = both.predict(x)
     np.testing.assert_allclose(w1, model.predict(x) * weights, rtol=1e-5)
     np.testing.assert_allclose(w2, w1, rtol=1e-6)
+
+
+def two_tower_model():
+    a, b = Input((3,), name="a"), Input((2,), name="b")
+    tower_a = Dense(4, name="tower_a")(a)
+    tower_b = Dense(4, name="tower_b")(b)
+    return loom.Model([a, b], Dense(1, name="out")(ops.add(tower_a, tower_b)))
+
+
+def test_model_of_an_intermediate_layer_accepts_inputs_it_does_not_use(tmp_path):
+    model = two_tower_model()
+    probe = loom.Model(model.inputs, model.get_layer("tower_a").output)
+    assert [layer.name for layer in probe.layers] == ["a", "b", "tower_a"]
+    assert probe.input_names == ["a", "b"]
+    xa, xb = np.random.default_rng(0).normal(size=(5, 3)).astype("float32"), np.ones((5, 2), "float32")
+    kernel, bias = model.get_layer("tower_a").get_weights()
+    expected = xa @ kernel + bias
+    np.testing.assert_allclose(probe.predict([xa, xb], verbose=0), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(probe({"b": xb, "a": xa})), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"expects 2 input array\(s\) \['a', 'b'\]; received 1"):
+        probe.predict(xa, verbose=0)  # the unused input is still an input
+    lines = []
+    probe.summary(print_fn=lines.append)
+    assert "b (InputLayer)" in "\n".join(lines) and "Total params: 16" in "\n".join(lines)
+    config = probe.get_config()
+    assert config["input_layers"] == [["a", 0, 0], ["b", 0, 0]] and config["output_layers"] == ["tower_a", 0, 0]
+    probe.save(tmp_path / "probe.keras")
+    loaded = loom.models.load_model(tmp_path / "probe.keras")
+    assert [t.name for t in loaded.inputs] == ["a", "b"]
+    np.testing.assert_allclose(loaded.predict([xa, xb], verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def conv_model(shape):
+    inputs = Input(shape)
+    return loom.Model(inputs, Dense(2)(loom.layers.Flatten()(inputs)))
+
+
+def test_eager_call_adds_or_drops_a_trailing_size_one_axis_like_keras():
+    x = np.random.default_rng(1).normal(size=(3, 4, 4)).astype("float32")
+    with_channel = conv_model((4, 4, 1))
+    expected = np.asarray(with_channel(x[..., None]))
+    np.testing.assert_allclose(np.asarray(with_channel(x)), expected, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(with_channel(x[..., None, None])), expected, rtol=1e-6)
+    without_channel = conv_model((4, 4))
+    np.testing.assert_allclose(np.asarray(without_channel(x[..., None])), np.asarray(without_channel(x)), rtol=1e-6)
+
+
+def test_input_rank_off_by_more_than_a_trailing_one_is_rejected_with_the_given_shape():
+    model = conv_model((4, 4, 1))
+    with pytest.raises(ValueError, match=r"expects input .* of shape \(None, 4, 4, 1\); received shape \(3, 4, 1\)"):
+        model(np.ones((3, 4, 1), "float32"))  # an added axis would give (3, 4, 1, 1): still wrong
+    with pytest.raises(ValueError, match=r"received shape \(3, 4, 4, 2\)"):
+        model(np.ones((3, 4, 4, 2), "float32"))
+    with pytest.raises(ValueError, match=r"received shape \(3, 4\)"):
+        model(np.ones((3, 4), "float32"))
+    with pytest.raises(ValueError, match=r"of shape \(None, 3\); received shape \(5,\)"):
+        conv_model((3,))(np.ones((5,), "float32"))  # only a size-1 axis is ever added
+
+
+def test_symbolic_call_adjusts_the_rank_as_the_eager_call_does():
+    inner = conv_model((4, 4, 1))
+    outer_input = Input((4, 4))
+    outer = loom.Model(outer_input, inner(outer_input))
+    assert outer.output_shape == (None, 2)
+    x = np.random.default_rng(2).normal(size=(2, 4, 4)).astype("float32")
+    np.testing.assert_allclose(outer.predict(x, verbose=0), np.asarray(inner(x[..., None])), rtol=1e-6)
