@@ -7,6 +7,7 @@ short training run with Keras-style progress and the final metrics.
 
 import argparse
 import time
+import warnings
 
 import numpy as np
 
@@ -66,10 +67,10 @@ def demo_siamese(epochs: int, verbose: int) -> None:
     print("shared.get_output_at(0) is encoded_a:", shared.get_output_at(0) is encoded_a)
     print("shared.get_output_at(1) is encoded_b:", shared.get_output_at(1) is encoded_b)
     print("shared.get_input_shape_at(1):", shared.get_input_shape_at(1))
-    try:
-        shared.output
-    except AttributeError as err:
-        print("shared.output ->", str(err).split(". Use")[0] + ".")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = shared.output  # as in Keras 3: the first call's output, with a warning naming the others
+    print("shared.output is encoded_a:", first is encoded_a, "|", str(caught[0].message).split(";")[0] if caught else "")
     xs, y = seeds.siamese_data(samples=512)
     print("predict ->", _describe(model.predict(xs)))
     model.compile("rmsprop", "binary_crossentropy", metrics=["accuracy"])
