@@ -285,3 +285,11 @@ def is_one_shot(dataset) -> bool:
             f"Expected arrays, lists/dicts of arrays, or an iterable of batches; received "
             f"{type(dataset).__name__}."
         ) from None
+
+
+def batch_count(dataset) -> int | None:
+    """Batches per pass of an iterable that knows it (a PyDataset, a list of batches), else None."""
+    count = getattr(dataset, "num_batches", None)
+    if count is None and hasattr(dataset, "__len__") and not hasattr(dataset, "__next__"):
+        count = len(dataset)
+    return count if isinstance(count, int) else None

@@ -18,7 +18,8 @@ from loom.metrics.metric import Metric
 from loom.state import stateless_scope
 from loom.state.stateless_scope import StatelessScope
 from loom.training.step import NOTHING_TO_MINIMIZE, flatten_outputs
-from loom.training.step_data import as_list, unpack_x_y_sample_weight
+from loom.training.step_data import as_list
+from loom.utils.data_packing import unpack_x_y_sample_weight
 
 
 
@@ -108,6 +109,21 @@ class StepMethods:
         if training and not compile_loss.active and not side:
             raise ValueError(NOTHING_TO_MINIMIZE.format(name=self.name))
         return total
+
+    def stateless_compute_loss(
+        self, trainable_variables, non_trainable_variables, metrics_variables, x=None, y=None, y_pred=None,
+        sample_weight=None, training=True,
+    ):
+        """``compute_loss`` as a pure function: ``(loss, (trainable, non_trainable, metrics))``
+        with the values it updated (loss trackers, for instance)."""
+        mapping = self._mapping(trainable_variables, non_trainable_variables, metrics_variables)
+        with StatelessScope(mapping) as scope:
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return loss, (
+            list(trainable_variables),
+            [_current(scope, v) for v in self.non_trainable_variables],
+            [_current(scope, v) for v in self.metrics_variables],
+        )
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
         """Update the compiled metrics with one batch; returns ``get_metrics_result()``."""

@@ -21,7 +21,8 @@ from loom.training.compiled_run import check_sparse_labels, compiled_run_for
 from loom.training.epoch import evaluate_arrays, to_host, train_epoch
 from loom.training.predictor import Predictor
 from loom.training.step_adapter import uses_builtin
-from loom.training.step_data import unpack_x_y_sample_weight
+from loom.utils.data_packing import unpack_x_y_sample_weight
+from loom.utils.py_dataset import PyDataset
 from loom.training.step_methods import StepMethods
 
 
@@ -219,7 +220,7 @@ class Trainer(Predictor, StepMethods):
             if y is not None:
                 raise ValueError(f"{what}: when x is an iterable of batches, y must be None (the batches carry it).")
             return self._fit_iterable(x, epochs, verbose, callbacks, validation_data, initial_epoch, steps_per_epoch,
-                                      validation_steps, validation_freq, class_weight)
+                                      validation_steps, validation_freq, class_weight, shuffle)
         x, y, sample_weight, count = self._prepare_arrays(x, y, sample_weight, what)
         validation = None
         if validation_split:
@@ -344,10 +345,11 @@ class Trainer(Predictor, StepMethods):
         return data_adapters.to_device((x, y, weights))
 
     def _fit_iterable(self, dataset, epochs, verbose, callbacks, validation_data, initial_epoch, steps_per_epoch,
-                      validation_steps, validation_freq, class_weight):
+                      validation_steps, validation_freq, class_weight, shuffle=False):
         what = f"Model '{self.name}'.fit"
         source = iter(dataset) if data_adapters.is_one_shot(dataset) else None
-        callback_list = self._callback_list(callbacks, verbose, epochs, steps_per_epoch)
+        steps = steps_per_epoch or data_adapters.batch_count(dataset)
+        callback_list = self._callback_list(callbacks, verbose, epochs, steps)
         callback_list.on_train_begin()
         self.stop_training = False
         training, logs = None, {}
@@ -359,6 +361,9 @@ class Trainer(Predictor, StepMethods):
         for epoch in range(first_epoch, epochs):
             self._fit_position = (epoch, 0)
             callback_list.on_epoch_begin(epoch)
+            if isinstance(dataset, PyDataset):
+                # As Keras: a PyDataset's batches come in a new order each epoch when shuffling.
+                source = dataset.epoch(shuffle, seed=self._training_seed * 1_000_003 + epoch)
             batches = data_adapters.PrefetchingIterator(
                 source if source is not None else dataset, lambda item: self._convert_batch(item, what), steps_per_epoch
             )

@@ -281,7 +281,7 @@ def test_fit_does_not_call_the_model_on_data_a_custom_step_uses_otherwise():
 
 
 def test_step_data_packing_follows_keras():
-    from loom.training.step_data import pack_x_y_sample_weight, unpack_x_y_sample_weight
+    from loom.utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
     x = np.zeros((2, 3))
     assert pack_x_y_sample_weight(x) is x
