@@ -56,7 +56,12 @@ def _check_input_shape(model, tensor: SymbolicTensor, value, check_batch_dim: bo
     expected = tensor.shape
     if not check_batch_dim and expected:
         expected = (None,) + tuple(expected[1:])
-    if len(shape) != len(expected) or any(e is not None and d is not None and e != d for e, d in zip(expected, shape)):
+    # A Sequential runs its layers on any shape they accept, as Keras's does (its first
+    # layer's own checks still apply): only the rank must match there.
+    dims_checked = getattr(model, "_checks_input_dims", True)
+    if len(shape) != len(expected) or dims_checked and any(
+        e is not None and d is not None and e != d for e, d in zip(expected, shape)
+    ):
         given = shape if given is None else tuple(d if isinstance(d, int) else None for d in given)
         raise ValueError(
             f"Model '{model.name}' expects input '{tensor.name}' of shape {expected}; received "

@@ -22,6 +22,10 @@ class Sequential(Functional):
         (None, 1)
     """
 
+    # Keras's Sequential feeds its layers whatever shape they accept (a sequence model built
+    # on length 6 runs on length 3); the layers' own checks report real mismatches.
+    _checks_input_dims = False
+
     def __init__(self, layers=None, trainable: bool = True, name: str | None = None, **kwargs):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self._stack = []

@@ -70,3 +70,20 @@ def test_sequential_nested_in_functional_model_shares_weights():
     x = np.random.rand(2, 3).astype("float32")
     np.testing.assert_allclose(siamese.predict([x, x]), 0.0, atol=1e-6)
     assert len(siamese.weights) == 2
+
+
+def test_sequential_runs_its_layers_on_other_sequence_lengths_as_keras_does():
+    """Keras's Sequential checks only its layers' own input specs: a sequence model built on
+    length 6 runs on length 3 (eager, predict and fit); a Dense still refuses a wrong size."""
+    keras = pytest.importorskip("keras")
+    results = []
+    for lib in (keras, loom):
+        model = lib.Sequential([lib.layers.Embedding(50, 4), lib.layers.LSTM(3)])
+        model(np.ones((3, 6), "int32"))
+        model.compile("sgd", "mse")
+        model.fit(np.ones((4, 3), "int32"), np.ones((4, 3), "float32"), verbose=0)
+        results.append((tuple(model(np.ones((1, 3), "int32")).shape), model.predict(np.ones((2, 3), "int32"), verbose=0).shape))
+    assert results[0] == results[1] == ((1, 3), (2, 3))
+    dense = loom.Sequential([loom.Input((6,)), loom.layers.Dense(2)])
+    with pytest.raises(ValueError, match="expects axis -1 of its input to have size 6"):
+        dense(np.ones((1, 5), "float32"))
