@@ -119,3 +119,46 @@ from loom.layers.spatial_reshaping import UpSampling3D as UpSampling3D
 from loom.layers.spatial_reshaping import ZeroPadding1D as ZeroPadding1D
 from loom.layers.spatial_reshaping import ZeroPadding2D as ZeroPadding2D
 from loom.layers.spatial_reshaping import ZeroPadding3D as ZeroPadding3D
+
+
+# Keras's keras.layers.serialize / deserialize. Their home is loom.saving (which sits above
+# loom.layers in the import graph and finds classes through its registry only), reached here
+# at call time; these two functions are the one place loom.layers refers to it.
+def serialize(layer) -> dict:
+    """A layer's config as Keras writes it: ``{"module", "class_name", "config", "registered_name"}``.
+
+    Args:
+        layer: the layer to describe.
+
+    Returns:
+        A JSON-ready dict (with ``"build_config"`` once the layer is built) that
+        ``deserialize`` turns back into an equal layer.
+
+    Example:
+        >>> serialize(Dense(3, name="d"))["config"]["units"]
+        3
+    """
+    from loom.saving import serialization
+
+    return serialization.serialize_layer(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """The layer ``serialize``'s dict describes (Keras 3's layer configs work too).
+
+    Classes come from loom's built-ins, the registry
+    (``loom.saving.register_keras_serializable``) and ``custom_objects`` only.
+    Called from a ``from_config`` while a model loads, it uses that load's
+    custom objects, safe mode and stored arrays.
+
+    Args:
+        config: a dict with ``class_name`` and ``config``.
+        custom_objects: ``{name: class}`` for layers that are neither built in nor registered.
+
+    Raises:
+        ValueError: the config describes something other than a layer.
+        loom.saving.SavingError: a subclass naming the problem (an unknown class, a malformed config).
+    """
+    from loom.saving import serialization
+
+    return serialization.deserialize_layer(config, custom_objects)

@@ -141,7 +141,8 @@ class Model(Trainer, Layer):
         _saving().save_weights(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def load_weights(self, filepath, skip_mismatch: bool = False, convert_dtypes: bool = False) -> None:
-        """Load weights saved by ``save_weights`` or ``save``, matched by layer and weight path;
+        """Load weights saved by ``save_weights`` or ``save``, matched by the model's layer
+        structure as Keras matches them (a rebuilt model with new auto-names loads them);
         mismatches raise an error listing them (see ``loom.saving.load_weights``)."""
         _saving().load_weights(self, filepath, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes)
 

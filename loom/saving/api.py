@@ -56,6 +56,7 @@ def save_weights(model, filepath, overwrite: bool = True, include_optimizer: boo
         "format": "loom.weights",
         "loom_version": _loom_version(),
         **model_state.optimizer_metadata(model, include_optimizer),
+        **model_state.tree_metadata(model),
     }
     weights.save_safetensors(filepath, state, metadata)
 
@@ -63,12 +64,17 @@ def save_weights(model, filepath, overwrite: bool = True, include_optimizer: boo
 def load_weights(model, filepath, skip_mismatch: bool = False, convert_dtypes: bool = False) -> None:
     """Load variables saved by ``save_weights`` (or the weights inside a model file).
 
-    Weights are matched by layer and weight path (``"dense/kernel"``). The
+    Weights are matched as Keras matches them, by the model's layer structure
+    (each weight's tree path, recorded in the file: ``layers/dense_1/kernel``),
+    not by auto-generated layer names, so the same architecture built again in
+    one session loads the file. Files that record no tree paths (written by an
+    older loom) are matched by layer and weight name (``"dense/kernel"``). The
     optimizer's state, when the file holds it and the model has an optimizer,
     is restored too.
 
     Args:
-        skip_mismatch: load only what fits instead of raising.
+        skip_mismatch: load only what fits instead of raising, warning once with
+            every weight left out (missing, unexpected, other shape or dtype).
         convert_dtypes: accept weights of another dtype (float16 into float32),
             converting them; refused by default.
 
@@ -172,9 +178,11 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         "model": {"class_name": config.get("class_name"), "name": model.name},
         "includes_optimizer": any(k.startswith(model_state.OPTIMIZER_PREFIX) for k in state),
     }
-    archive_module.write_archive(
-        filepath, config, {**state, **arrays}, metadata, model_state.optimizer_metadata(model, include_optimizer)
-    )
+    weights_metadata = {
+        **model_state.optimizer_metadata(model, include_optimizer),
+        **model_state.tree_metadata(model),
+    }
+    archive_module.write_archive(filepath, config, {**state, **arrays}, metadata, weights_metadata)
 
 
 def _compile_from_config(model, config: dict, loading) -> None:

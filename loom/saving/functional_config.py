@@ -220,8 +220,8 @@ def _build_operation(entry: dict, loading):
     operation = serialization.deserialize_entry(entry, loading, build=False)
     if not isinstance(operation, Layer):
         raise ConfigError(f"Layer entry '{name}' builds a {type(operation).__name__}, not a layer.")
-    if operation.name != name:
-        raise ConfigError(f"Layer entry '{name}' builds a layer named '{operation.name}'; the names must agree.")
+    # The entry's name only wires the graph, as in Keras: a custom layer whose get_config
+    # omits `name` is rebuilt with a fresh auto-name (my_dense_1), not the entry's.
     return operation
 
 
@@ -263,7 +263,11 @@ def _resolve_references(structure, tensors: dict, what: str):
 
 
 def functional_from_config(cls, config: dict, custom_objects: dict | None = None):
-    """Rebuild a functional model (of class ``cls``) and its graph from ``get_functional_config``'s output."""
+    """Rebuild a functional model (of class ``cls``) and its graph from ``get_functional_config``'s output.
+
+    Tensor references name layers by their entry's ``"name"``, whatever name the
+    rebuilt layer takes (one whose ``get_config`` omits ``name`` gets an auto-name).
+    """
     with scope_module.ensure_loading(custom_objects=custom_objects) as loading:
         entries = _check_entries(config)
         operations, pending, counts, tensors = {}, {}, {}, {}

@@ -8,6 +8,10 @@ through the registry only. Nested objects inside a config (a custom
 initializer in a layer's config, a custom cell in an RNN's) are rebuilt before
 the outer ``from_config`` runs when they are custom, so ``custom_objects``
 reach them; built-in ones are left as dicts for the outer class, as in Keras.
+Layers nested in the config of a class with its own ``from_config`` (a
+wrapper whose ``get_config`` returns ``{"layer": self.inner}``) stay dicts, as
+Keras gives them: that ``from_config`` rebuilds them with
+``loom.layers.deserialize``, inside the same loading scope.
 """
 
 import inspect
@@ -20,7 +24,7 @@ from loom.layers.layer import Layer
 from loom.models.functional import Functional
 from loom.saving import lambda_source, registry, values
 from loom.saving import scope as scope_module
-from loom.saving.errors import ConfigError, SavingError, SerializationError
+from loom.saving.errors import ConfigError, SavingError, SerializationError, UnknownObjectError
 
 _FUNCTION_TAGS = ("function", lambda_source.SOURCE_TAG, "__lambda__")
 # Which built-in module name a family's objects are written with.
@@ -169,8 +173,28 @@ def _is_custom(entry: dict, loading) -> bool:
     return registry.category_of(entry.get("module")) is None
 
 
-def _decode_nested(value, loading, what: str = "A function in the config"):
-    """Values, functions and custom objects inside a config; built-in object entries stay dicts."""
+def _names_a_layer(entry: dict, loading) -> bool:
+    """Whether a nested entry names a layer (or model) class."""
+    try:
+        cls = registry.resolve(
+            entry.get("class_name"), entry.get("module"), entry.get("registered_name"), loading.custom_objects
+        )
+    except UnknownObjectError:
+        return False  # left to _deserialize, which names the problem
+    return inspect.isclass(cls) and issubclass(cls, Layer)
+
+
+def _has_own_from_config(cls) -> bool:
+    """Whether ``cls.from_config`` is the user's code (defined outside loom), which expects Keras's dicts."""
+    for klass in cls.__mro__:
+        if "from_config" in vars(klass):
+            return not klass.__module__.startswith("loom.")
+    return False
+
+
+def _decode_nested(value, loading, what: str = "A function in the config", keep_layers: bool = False):
+    """Values, functions and custom objects inside a config; built-in object entries stay dicts,
+    and with ``keep_layers`` so do layer entries, exactly as stored."""
 
     def fallback(entry):
         tag = entry["class_name"]
@@ -178,6 +202,8 @@ def _decode_nested(value, loading, what: str = "A function in the config"):
             return lambda_source.deserialize_function(entry, what)
         if tag == "__keras_tensor__":
             raise ConfigError("A symbolic tensor ('__keras_tensor__') appears outside a functional model's nodes.")
+        if keep_layers and _names_a_layer(entry, loading):
+            return entry
         if _is_custom(entry, loading):
             return _deserialize(entry, loading)
         return {k: (_decode_nested(v, loading, what) if k == "config" else v) for k, v in entry.items()}
@@ -228,7 +254,8 @@ def _deserialize(config, loading, build: bool = True):
     # A model's config lists layer entries that its own from_config rebuilds, in graph order.
     if not issubclass(cls, Functional):
         name = inner.get("name")
-        inner = _decode_nested(inner, loading, f"{tag} '{name}'" if isinstance(name, str) else f"A {tag}")
+        what = f"{tag} '{name}'" if isinstance(name, str) else f"A {tag}"
+        inner = _decode_nested(inner, loading, what, keep_layers=_has_own_from_config(cls))
     obj = _call_from_config(cls, inner, loading)
     build_config = config.get("build_config")
     if build and isinstance(obj, Layer) and isinstance(build_config, dict) and not obj.built:
@@ -267,6 +294,24 @@ def build_guarded(build, what: str):
         raise ConfigError(f"Building {what} from its config recursed too deeply.") from None
     except Exception as err:  # noqa: BLE001 - any failure of user or layer code while rebuilding
         raise ConfigError(f"Cannot rebuild {what} from its config: {type(err).__name__}: {err}") from err
+
+
+def serialize_layer(layer) -> dict:
+    """``loom.layers.serialize``: a layer as ``{"module", "class_name", "config", "registered_name"}``
+    (plus ``"build_config"`` once built), as ``serialize_keras_object`` writes it."""
+    return serialize_keras_object(layer)
+
+
+def deserialize_layer(config, custom_objects: dict | None = None):
+    """``loom.layers.deserialize``: the layer a ``serialize_layer`` dict describes (``deserialize_keras_object``)."""
+    layer = deserialize_keras_object(config, custom_objects=custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(
+            f"loom.layers.deserialize was given a config that builds a {type(layer).__name__}, not a layer: "
+            f"{config!r:.200}. Pass the dict loom.layers.serialize(layer) returns, or use "
+            "loom.saving.deserialize_keras_object for other objects."
+        )
+    return layer
 
 
 def deserialize_entry(config, loading, build: bool = True):

@@ -10,6 +10,7 @@ gaps, unknown dtypes, sizes that do not match shapes, duplicate names, and
 names that look like paths (``/etc/x``, ``a/../b``, ``C:\\x``).
 """
 
+import dataclasses
 import json
 import math
 import re
@@ -259,10 +260,82 @@ def load_safetensors(path) -> SafetensorsFile:
 
 
 # --- matching saved tensors to expected ones ------------------------------------------------
-def _listing(items) -> str:
+def listing(items) -> str:
+    """Items joined by commas, the first few only (``..., and N more``)."""
     items = list(items)
     shown = ", ".join(str(i) for i in items[:_LISTED])
     return shown + (f", ... and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
+
+
+def labeled(key: str, labels: dict | None) -> str:
+    """``key``, followed by its readable name in ``labels`` where that differs."""
+    label = (labels or {}).get(key)
+    return f"{key} ('{label}')" if label and label != key else str(key)
+
+
+@dataclasses.dataclass
+class SpecComparison:
+    """Which saved tensors fit the expected ones: keys to load, and the problems.
+
+    Attributes:
+        loadable: keys present on both sides with a compatible shape and dtype.
+        missing: keys expected but not saved.
+        unexpected: keys saved but not expected.
+        mismatched: ``(key, (saved shape, dtype), (expected shape, dtype))``.
+    """
+
+    loadable: list
+    missing: list
+    unexpected: list
+    mismatched: list
+
+    @property
+    def fits(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def problems(self, labels: dict | None = None) -> list:
+        """One sentence per kind of problem; ``labels`` adds a readable name after a key."""
+        def name(key):
+            return labeled(key, labels)
+
+        lines = []
+        if self.missing:
+            lines.append(f"Missing from the file ({len(self.missing)}): {listing(map(name, self.missing))}.")
+        if self.unexpected:
+            lines.append(f"Not in the model ({len(self.unexpected)}): {listing(map(name, self.unexpected))}.")
+        if self.mismatched:
+            described = [f"{name(k)} saved {s[0]} {s[1]}, model has {e[0]} {e[1]}" for k, s, e in self.mismatched]
+            lines.append(f"Different shape or dtype ({len(self.mismatched)}): {listing(described)}.")
+        return lines
+
+
+def compare_specs(saved: dict, expected: dict, convert_dtypes: bool = False) -> SpecComparison:
+    """Compare saved ``{key: (shape, dtype)}`` with expected ones (see ``match_specs``)."""
+    missing = [k for k in expected if k not in saved]
+    unexpected = [k for k in saved if k not in expected]
+    mismatched, loadable = [], []
+    for key, (shape, dtype) in expected.items():
+        if key not in saved:
+            continue
+        saved_shape, saved_dtype = saved[key]
+        if tuple(saved_shape) != tuple(shape) or (saved_dtype != dtype and not convert_dtypes):
+            mismatched.append((key, (tuple(saved_shape), saved_dtype), (tuple(shape), dtype)))
+        else:
+            loadable.append(key)
+    return SpecComparison(loadable, missing, unexpected, mismatched)
+
+
+def mismatch_error(comparison: SpecComparison, what: str, labels: dict | None = None, note: str = ""):
+    """The ``WeightsMismatchError`` listing every problem of ``comparison``, with the ways to proceed."""
+    lines = [f"{what}: the saved weights do not match the model's.", *comparison.problems(labels)]
+    if note:
+        lines.append(note)
+    hints = []
+    if any(s[0] == e[0] for _, s, e in comparison.mismatched):
+        hints.append("pass convert_dtypes=True to convert dtypes")
+    hints.append("pass skip_mismatch=True to load only the weights that fit")
+    lines.append("To proceed anyway, " + " or ".join(hints) + ".")
+    return WeightsMismatchError(" ".join(lines), comparison.missing, comparison.unexpected, comparison.mismatched)
 
 
 def match_specs(
@@ -282,30 +355,7 @@ def match_specs(
     Raises:
         WeightsMismatchError: listing missing, unexpected and mismatched keys.
     """
-    missing = [k for k in expected if k not in saved]
-    unexpected = [k for k in saved if k not in expected]
-    mismatched, loadable = [], []
-    for key, (shape, dtype) in expected.items():
-        if key not in saved:
-            continue
-        saved_shape, saved_dtype = saved[key]
-        if tuple(saved_shape) != tuple(shape) or (saved_dtype != dtype and not convert_dtypes):
-            mismatched.append((key, (tuple(saved_shape), saved_dtype), (tuple(shape), dtype)))
-        else:
-            loadable.append(key)
-    if skip_mismatch or not (missing or unexpected or mismatched):
-        return loadable
-    lines = [f"{what}: the saved weights do not match the model's."]
-    if missing:
-        lines.append(f"Missing from the file ({len(missing)}): {_listing(missing)}.")
-    if unexpected:
-        lines.append(f"Not in the model ({len(unexpected)}): {_listing(unexpected)}.")
-    if mismatched:
-        described = [f"{k} saved {s[0]} {s[1]}, model has {e[0]} {e[1]}" for k, s, e in mismatched]
-        lines.append(f"Different shape or dtype ({len(mismatched)}): {_listing(described)}.")
-    hints = []
-    if any(s[0] == e[0] for _, s, e in mismatched):
-        hints.append("pass convert_dtypes=True to convert dtypes")
-    hints.append("pass skip_mismatch=True to load only the weights that fit")
-    lines.append("To proceed anyway, " + " or ".join(hints) + ".")
-    raise WeightsMismatchError(" ".join(lines), missing, unexpected, mismatched)
+    comparison = compare_specs(saved, expected, convert_dtypes)
+    if skip_mismatch or comparison.fits:
+        return comparison.loadable
+    raise mismatch_error(comparison, what)

@@ -130,10 +130,10 @@ LAYERS_PUBLIC_NAMES = [
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "StackedRNNCells", "Subtract",
     "ThresholdedReLU", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D",
     "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "activation", "add",
-    "attention", "average", "call_context", "concatenate", "convolutional", "core", "dot",
+    "attention", "average", "call_context", "concatenate", "convolutional", "core", "deserialize", "dot",
     "embedding", "input_layer", "input_spec", "layer", "masking", "maximum", "merging", "minimum",
     "mixing", "multiply", "node_access", "noise", "normalization", "pooling", "preprocessing",
-    "recurrent", "regularization", "reshaping", "spatial_reshaping", "subtract",
+    "recurrent", "regularization", "reshaping", "serialize", "spatial_reshaping", "subtract",
 ]
 
 
@@ -219,7 +219,7 @@ def test_public_names_of_loom_and_loom_layers():
         "DTypePolicy", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model",
         "Operation", "Optimizer", "Regularizer", "Sequential", "StatelessScope", "SymbolicTensor", "Variable",
         "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
-        "models", "ops", "optimizers", "random", "regularizers", "saving", "utils", "version",
+        "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils", "version",
     ]
     assert sorted(n for n in dir(L) if not n.startswith("_")) == LAYERS_PUBLIC_NAMES
 

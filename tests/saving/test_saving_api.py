@@ -166,29 +166,42 @@ def test_load_weights_lists_missing_unexpected_and_mismatched_weights(tmp_path):
     model.save_weights(tmp_path / "w.safetensors")
     inputs = loom.Input((4,), name="x")
     hidden = loom.layers.Dense(5, name="hidden")(inputs)  # another shape
-    outputs = loom.layers.Dense(2, name="final")(hidden)  # another name
-    other = loom.Model(inputs, outputs)
+    dropped = loom.layers.Dropout(0.5, seed=1, name="drop")(hidden)  # a random generator's state: optional
+    outputs = loom.layers.Dense(2, name="final")(dropped)  # another name, same place
+    extra = loom.layers.Dense(1, name="extra")(outputs)  # not in the file
+    other = loom.Model(inputs, extra)
     before = other.get_weights()
     with pytest.raises(WeightsMismatchError) as caught:
         other.load_weights(tmp_path / "w.safetensors")
     error = caught.value
-    assert sorted(error.missing) == ["final/bias", "final/kernel"]
-    assert sorted(error.unexpected) == ["out/bias", "out/kernel"]
-    assert [m[0] for m in error.mismatched] == ["hidden/kernel", "hidden/bias"]
+    # Matched by place in the model (tree path), as Keras does, not by layer name.
+    assert sorted(error.missing) == ["layers/dense_2/bias", "layers/dense_2/kernel"]
+    assert error.unexpected == []
+    assert [m[0] for m in error.mismatched] == ["layers/dense/kernel", "layers/dense/bias", "layers/dense_1/kernel"]
     message = str(error)
-    assert "final/kernel" in message and "out/kernel" in message and "hidden/kernel saved (4, 3)" in message
+    assert "layers/dense_2/kernel ('extra/kernel')" in message
+    assert "layers/dense/kernel ('hidden/kernel') saved (4, 3) float32, model has (4, 5) float32" in message
+    assert "layers/dense_1/kernel ('final/kernel') saved (3, 2)" in message and "skip_mismatch=True" in message
     assert_bitwise_equal(other.get_weights(), before)  # nothing was assigned
 
 
-def test_load_weights_skip_mismatch_loads_what_fits(tmp_path):
+def test_load_weights_skip_mismatch_loads_what_fits_and_warns_what_it_skipped(tmp_path):
     model = _dense_model(units=3)
     model.save_weights(tmp_path / "w.safetensors")
     inputs = loom.Input((4,), name="x")
     hidden = loom.layers.Dense(3, name="hidden")(inputs)
     outputs = loom.layers.Dense(7, name="out")(hidden)
     other = loom.Model(inputs, outputs)
-    other.load_weights(tmp_path / "w.safetensors", skip_mismatch=True)
+    out_before = other.get_layer("out").get_weights()
+    with pytest.warns(UserWarning, match=r"skip_mismatch=True left out") as caught:
+        other.load_weights(tmp_path / "w.safetensors", skip_mismatch=True)
+    assert len(caught) == 1 and caught[0].filename == __file__  # one message, at the caller's line
+    message = str(caught[0].message)
+    assert "layers/dense_1/kernel ('out/kernel') saved (3, 2) float32, model has (3, 7) float32" in message
+    assert "layers/dense_1/bias ('out/bias') saved (2,) float32, model has (7,) float32" in message
+    assert "hidden" not in message
     assert_bitwise_equal(other.get_layer("hidden").get_weights(), model.get_layer("hidden").get_weights())
+    assert_bitwise_equal(other.get_layer("out").get_weights(), out_before)
 
 
 def test_float16_weights_into_float32_model_are_refused_unless_converted(tmp_path):

@@ -219,3 +219,45 @@ def test_model_from_config_rebuilds_a_functional_model_as_keras_does():
     model = _graph_model()
     rebuilt = loom.Model.from_config(model.get_config())
     assert isinstance(rebuilt, loom.models.Functional) and rebuilt.get_config() == model.get_config()
+
+
+@register_keras_serializable(package="SavingTests")
+class NamelessDense(layers.Layer):
+    """A custom layer as the keras.io serialization guide writes it: get_config omits `name`."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), name="w")
+
+    def call(self, x):
+        return ops.matmul(x, self.w)
+
+    def get_config(self):
+        return {"units": self.units}
+
+
+def test_custom_layer_whose_config_omits_its_name_loads_with_an_auto_name_as_in_keras(tmp_path):
+    inputs = loom.Input((3,), name="x")
+    shared = NamelessDense(3, name="custom")
+    model = loom.Model(inputs, NamelessDense(2)(shared(shared(inputs))))  # one layer called twice
+    assert [layer.name for layer in model.layers] == ["x", "custom", "nameless_dense"]
+    loaded = round_trip(model, tmp_path / "m.keras")
+    # The entry names only wire the graph; the layers take fresh auto-names, as Keras gives them.
+    assert [layer.name for layer in loaded.layers] == ["x", "nameless_dense_1", "nameless_dense_2"]
+    assert len(loaded.layers[1]._inbound_nodes) == 2
+    x = np.random.default_rng(2).normal(size=(4, 3)).astype("float32")
+    assert_bitwise_equal(loaded(x), model(x))
+    rebuilt = loom.Model.from_config(model.get_config())
+    assert [type(layer) for layer in rebuilt.layers] == [type(layer) for layer in model.layers]
+    assert rebuilt.layers[1].name == "nameless_dense_3"
+
+
+def test_sequential_of_custom_layers_whose_configs_omit_their_names(tmp_path):
+    model = loom.Sequential([loom.Input((3,)), NamelessDense(4, name="first"), NamelessDense(2)])
+    loaded = round_trip(model, tmp_path / "m.keras")
+    assert [layer.name for layer in loaded.layers] == ["nameless_dense_1", "nameless_dense_2"]
+    x = np.ones((2, 3), "float32")
+    assert_bitwise_equal(loaded(x), model(x))
