@@ -8,9 +8,9 @@ through the registry only. Nested objects inside a config (a custom
 initializer in a layer's config, a custom cell in an RNN's) are rebuilt before
 the outer ``from_config`` runs when they are custom, so ``custom_objects``
 reach them; built-in ones are left as dicts for the outer class, as in Keras.
-Layers nested in the config of a class with its own ``from_config`` (a
-wrapper whose ``get_config`` returns ``{"layer": self.inner}``) stay dicts, as
-Keras gives them: that ``from_config`` rebuilds them with
+Layers nested in the config of a user's class (a wrapper whose ``get_config``
+returns ``{"layer": self.inner}``) stay dicts, as Keras gives them to its
+``from_config`` or ``__init__``: the user's code rebuilds them with
 ``loom.layers.deserialize``, inside the same loading scope.
 """
 
@@ -185,11 +185,9 @@ def _names_a_layer(entry: dict, loading) -> bool:
 
 
 def _has_own_from_config(cls) -> bool:
-    """Whether ``cls.from_config`` is the user's code (defined outside loom), which expects Keras's dicts."""
-    for klass in cls.__mro__:
-        if "from_config" in vars(klass):
-            return not klass.__module__.startswith("loom.")
-    return False
+    """Whether ``cls`` is the user's class (defined outside loom): its ``from_config``, its
+    own or Keras's default ``cls(**config)``, receives nested layers as Keras's dicts."""
+    return not cls.__module__.startswith("loom.")
 
 
 def _decode_nested(value, loading, what: str = "A function in the config", keep_layers: bool = False):

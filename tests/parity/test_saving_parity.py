@@ -309,3 +309,26 @@ def test_another_architecture_is_refused_or_loaded_as_in_keras(saved, loaded, ou
             np.testing.assert_array_equal(after[0], source.get_weights()[0])
             np.testing.assert_array_equal(after[-2], before[-2])
             np.testing.assert_array_equal(after[-1], before[-1])
+
+
+@pytest.mark.parametrize("name", ["keras", "loom"])
+def test_a_user_layer_nested_in_a_user_config_reaches_init_as_a_dict_as_in_keras(name):
+    """Keras's default from_config is ``cls(**config)``: a layer nested in the config of a
+    user's class arrives as its serialized dict, which the user's code deserializes."""
+    lib = _fresh(LIBRARIES[name])
+    received = []
+
+    @lib.saving.register_keras_serializable(package=f"NestedDict_{name}", name="Outer")
+    class Outer(lib.layers.Layer):
+        def __init__(self, units, nested=None, **kwargs):
+            super().__init__(**kwargs)
+            received.append(type(nested).__name__)
+            self.units, self.nested = units, nested
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units, "nested": self.nested}
+
+    restored = lib.layers.deserialize(lib.layers.serialize(Outer(4, nested=Outer(2))))
+    assert received[-1] == "dict"
+    inner = lib.layers.deserialize(restored.nested)
+    assert isinstance(inner, Outer) and inner.units == 2
