@@ -15,6 +15,7 @@ from loom import metrics as metrics
 from loom import models as models
 from loom import ops as ops
 from loom import optimizers as optimizers
+from loom import preprocessing as preprocessing
 from loom import random as random
 from loom import regularizers as regularizers
 from loom import saving as saving

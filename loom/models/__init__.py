@@ -1,5 +1,6 @@
-"""loom.models: Model, Functional, Sequential, and Keras's load_model / model_from_json."""
+"""loom.models: Model, Functional, Sequential, clone_model, and Keras's load_model / model_from_json."""
 
+from loom.models.cloning import clone_model as clone_model
 from loom.models.functional import Functional as Functional
 from loom.models.model import Model as Model
 from loom.models.sequential import Sequential as Sequential

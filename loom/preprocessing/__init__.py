@@ -1,0 +1,3 @@
+"""loom.preprocessing: Keras's ``keras.preprocessing`` names that loom provides (``sequence``)."""
+
+from loom.preprocessing import sequence as sequence
