@@ -28,6 +28,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "keras_io" in item.nodeid:
             item.add_marker(pytest.mark.filterwarnings(_KERAS_NUMPY_DEPRECATION))
+            if item.nodeid.endswith("[keras]"):
+                # The Keras run only shows that a test's claims hold for the reference; it
+                # checks nothing of loom's, so it leaves the default run (run it with -m slow).
+                item.add_marker(pytest.mark.slow)
             reason = _NOT_YET_IN_LOOM.get(item.nodeid.split("keras_io/")[-1])
             if reason:
                 item.add_marker(pytest.mark.xfail(raises=AttributeError, strict=True, reason=reason))
