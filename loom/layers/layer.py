@@ -27,6 +27,7 @@ from loom.ops.operation import Operation
 from loom.state import stateless_scope
 from loom.state.seed_generator import SeedGenerator
 from loom.state.stateless_scope import StatelessScope
+from loom.state import structure_version
 from loom.state.variable import Variable
 from loom.utils import dtypes
 
@@ -43,6 +44,7 @@ _UNTRACKED = frozenset(
         "_losses",
         "input_spec",
         "_init_arguments",
+        "_walk_cache",
     }
 )
 _JSON_TYPES = (str, int, float, bool, type(None))
@@ -217,9 +219,23 @@ class Layer(NodeAccessMixin, Operation):
                 if value.path == value.name:
                     value.path = f"{self.name}/{value.name}"
         super().__setattr__(name, value)
+        structure_version.changed()
+
+    def _cached_walk(self, key, walk) -> list:
+        """``walk()``, remembered until a layer's attributes or variables change."""
+        cache = self.__dict__.setdefault("_walk_cache", {})
+        version = structure_version.current()
+        hit = cache.get(key)
+        if hit is None or hit[0] != version:
+            hit = (version, walk())
+            cache[key] = hit
+        return list(hit[1])
 
     def _tracked(self, kind) -> list:
         """Objects of ``kind`` held in attributes (directly or in lists/dicts), in order."""
+        return self._cached_walk(("tracked", kind), lambda: self._find_tracked(kind))
+
+    def _find_tracked(self, kind) -> list:
         found, seen = [], set()
 
         def visit(value):
@@ -246,6 +262,9 @@ class Layer(NodeAccessMixin, Operation):
 
     def _flatten_layers(self, include_self: bool = True, skip_frozen: bool = False) -> list:
         """This layer and all nested sublayers, depth-first, each once."""
+        return self._cached_walk(("flat", include_self, skip_frozen), lambda: self._walk_layers(include_self, skip_frozen))
+
+    def _walk_layers(self, include_self: bool, skip_frozen: bool) -> list:
         result, seen = [], set()
         stack = [self]
         while stack:
@@ -297,6 +316,7 @@ class Layer(NodeAccessMixin, Operation):
         variable = Variable(value, trainable=False, name=name)
         variable.path = f"{self.name}/{name}"
         self.__dict__.setdefault("_state_only_variables", []).append(variable)
+        structure_version.changed()
         return variable
 
     @property
@@ -379,6 +399,7 @@ class Layer(NodeAccessMixin, Operation):
         )
         variable.path = f"{self.name}/{name}"
         self._own_variables.append(variable)
+        structure_version.changed()
         return variable
 
     def get_weights(self) -> list:

@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from loom.state import stateless_scope
+from loom.state import stateless_scope, structure_version
 from loom.utils.dtypes import standardize_dtype
 
 _TRACER_ASSIGN_MESSAGE = """\
@@ -55,7 +55,7 @@ class Variable:
     ):
         self.name = name or "variable"
         self.path = self.name
-        self.trainable = bool(trainable)
+        self._trainable = bool(trainable)
         self.autocast = autocast
         self.aggregation = aggregation
         self.synchronization = synchronization
@@ -97,6 +97,15 @@ class Variable:
         self._value = value
 
     # --- reading -------------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        structure_version.changed()  # the layers' cached variable lists are stale
+
     @property
     def value(self):
         scoped = stateless_scope.lookup_variable(self)
