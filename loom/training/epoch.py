@@ -13,7 +13,7 @@ import time
 import jax
 import numpy as np
 
-from loom.training import data_adapters
+from loom.training import data_adapters, row_chunks
 
 
 def split_chunk(step: int, size: int, full_batches: int, tail: int):
@@ -92,30 +92,42 @@ def train_epoch(
 
 
 def evaluate_arrays(model, training, arrays, batch_size, steps_limit, hooks) -> dict:
-    """Loss and metrics over device-resident arrays, with the test hooks of every batch
-    (of every ``steps_per_execution`` batches when the model sets it)."""
-    x, y, weights = arrays
-    count = data_adapters.check_sample_counts(x, "evaluate")
-    data = data_adapters.to_device((x, y, weights))
+    """Loss and metrics over array data, with the test hooks of every batch (of every
+    ``steps_per_execution`` batches when the model sets it).
+
+    Full batches go to the device in fixed-size chunks (the last one padded, its padding
+    never evaluated), so a new data length compiles nothing new but its partial batch,
+    which is evaluated at its own size, as in Keras.
+    """
+    data = row_chunks.host_arrays(arrays)
+    count = data_adapters.check_sample_counts(data[0], "evaluate")
     full_batches, tail = divmod(count, batch_size)
     if steps_limit is not None:
         full_batches, tail = min(steps_limit, full_batches), (tail if steps_limit > full_batches else 0)
+    last = full_batches + (1 if tail else 0)
     if isinstance(model.steps_per_execution, int):
-        size = model.steps_per_execution
+        group = model.steps_per_execution
+    elif hooks.needs_batch_hooks_for("test"):
+        group = 1
     else:
-        size = 1 if hooks.needs_batch_hooks_for("test") else full_batches + 1
+        group = row_chunks.chunk_steps_for(model, "evaluate", data, max(1, full_batches), batch_size)
     state, binding = training.binding.read(), training.binding
-    step, last, logs, reset = 0, full_batches + (1 if tail else 0), {}, True
-    while step < last:
-        count, with_tail = split_chunk(step, size, full_batches, tail)
-        hooks.on_test_batch_begin(step)
-        metrics, results = training.steps.test_chunk(
-            state, data, step, count, reset, batch_size=batch_size, tail=tail if with_tail else 0
-        )
-        state, reset = state._replace(metrics=metrics), False
-        step += count + int(with_tail)
+    metrics, logs, reset = state.metrics, {}, True
+    for first in range(0, last, group):
+        count_here, with_tail = split_chunk(first, group, full_batches, tail)
+        hooks.on_test_batch_begin(first)
+        if count_here:
+            chunk = row_chunks.chunk_rows(data, first * batch_size, group * batch_size)
+            metrics, results = training.steps.test_chunk(
+                state._replace(metrics=metrics), chunk, 0, count_here, reset, batch_size=batch_size, tail=0
+            )
+            reset = False
+        if with_tail:
+            rows = data_adapters.slice_rows(data, full_batches * batch_size, count)
+            metrics, results = training.steps.test_batch(state._replace(metrics=metrics), rows, reset)
+            reset = False
         logs = to_host(results)
-        hooks.on_test_batch_end(step - 1, logs)
+        hooks.on_test_batch_end(first + count_here + int(with_tail) - 1, logs)
     # The metric accumulators hold the evaluation's state afterwards, as in Keras.
-    binding.write_metrics(state.metrics)
+    binding.write_metrics(metrics)
     return logs

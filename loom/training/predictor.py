@@ -10,7 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from loom import callbacks as callbacks_module
-from loom.training import data_adapters
+from loom.training import data_adapters, row_chunks
+from loom.training.step import SLOW_IN_CPU_LOOPS, uses_primitives
 from loom.training.step_adapter import StepAdapter, uses_builtin
 
 
@@ -32,25 +33,59 @@ class Predictor:
     def _variable_values(self):
         return [v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables]
 
-    def _predict_function(self):
-        """``(trainable, non_trainable, batch) -> outputs``, jitted (cached per model and mode):
-        the model's ``predict_step`` when a subclass overrides it."""
-        jit = getattr(self, "jit_compile", True) and not getattr(self, "run_eagerly", False)
-        builtin = uses_builtin(self, "predict")
-        cached = self.__dict__.get("_compiled_predict")
-        if cached is not None and cached[0] == (jit, builtin):
-            return cached[1]
+    def _predict_step(self, builtin: bool):
+        """``(trainable, non_trainable, batch) -> outputs`` of one batch, not jitted."""
         if builtin:
 
             def predict_step(trainable, non_trainable, batch):
                 outputs, _ = self.stateless_call(trainable, non_trainable, batch, training=False)
                 return outputs
 
-        else:
-            predict_step = StepAdapter(self, []).predict
+            return predict_step
+        return StepAdapter(self, []).predict
+
+    def _predict_jit(self) -> bool:
+        return getattr(self, "jit_compile", True) and not getattr(self, "run_eagerly", False)
+
+    def _predict_function(self):
+        """``(trainable, non_trainable, batch) -> outputs``, jitted (cached per model and mode):
+        the model's ``predict_step`` when a subclass overrides it."""
+        jit, builtin = self._predict_jit(), uses_builtin(self, "predict")
+        cached = self.__dict__.get("_compiled_predict")
+        if cached is not None and cached[0] == (jit, builtin):
+            return cached[1]
+        predict_step = self._predict_step(builtin)
         function = jax.jit(predict_step) if jit else predict_step
         self.__dict__["_compiled_predict"] = ((jit, builtin), function)
         return function
+
+    def _predict_chunk_function(self, steps: int, batch_size: int):
+        """``(trainable, non_trainable, chunk, count) -> outputs``: the first ``count`` of the
+        chunk's ``steps`` batches predicted in one compiled loop, outputs stacked by batch
+        (the rest stay zero). Cached per model, mode and chunk shape."""
+        builtin = uses_builtin(self, "predict")
+        cache = self.__dict__.setdefault("_compiled_predict_chunks", {})
+        key = (builtin, steps, batch_size)
+        if key not in cache:
+            predict_step = self._predict_step(builtin)
+
+            def predict_chunk(trainable, non_trainable, chunk, count):
+                batches = jax.tree_util.tree_map(lambda a: a.reshape((steps, batch_size) + a.shape[1:]), chunk)
+
+                def batch(index):
+                    return jax.tree_util.tree_map(lambda a: a[index], batches)
+
+                shapes = jax.eval_shape(predict_step, trainable, non_trainable, batch(0))
+                stacked = jax.tree_util.tree_map(lambda s: jnp.zeros((steps,) + s.shape, s.dtype), shapes)
+
+                def body(index, stacked):
+                    outputs = predict_step(trainable, non_trainable, batch(index))
+                    return jax.tree_util.tree_map(lambda buffer, o: buffer.at[index].set(o), stacked, outputs)
+
+                return jax.lax.fori_loop(0, count, body, stacked)
+
+            cache[key] = jax.jit(predict_chunk)
+        return cache[key]
 
     def _predict_callbacks(self, callbacks, verbose, steps):
         # loom's "auto" stays quiet in predict (a bar only when asked for with verbose=1 or 2).
@@ -77,6 +112,8 @@ class Predictor:
         batch_size = self._resolve_batch_size(batch_size)
         fixed = data_adapters.fixed_batch_size(self)
         hooks = self._predict_callbacks(callbacks, verbose, -(-count // batch_size))
+        if self._predict_jit() and self._predicts_rows(x, batch_size):
+            return self._predict_in_chunks(x, count, batch_size, hooks)
 
         def batches():
             for start in range(0, count, batch_size):
@@ -88,6 +125,54 @@ class Predictor:
                 yield batch, rows
 
         return self._predict_batches(batches(), hooks, what)
+
+    def _predicts_rows(self, x, batch_size: int) -> bool:
+        """Whether a batch's outputs have one row per input row (so chunks can be padded and
+        cut) and the forward pass runs well inside a compiled loop (not a convolution on
+        the CPU, see training/step.py); decided once per model and input signature."""
+        sample = jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct((batch_size,) + np.shape(a)[1:], a.dtype), x)
+        key = (uses_builtin(self, "predict"), jax.tree_util.tree_structure(sample), tuple(jax.tree_util.tree_leaves(sample)))
+        cache = self.__dict__.setdefault("_predicts_rows_cache", {})
+        if key not in cache:
+            trainable, non_trainable = self._variable_values()
+            predict_step = self._predict_step(key[0])
+            jaxpr = jax.make_jaxpr(predict_step)(trainable, non_trainable, sample)
+            rows = all(len(o.shape) > 0 and o.shape[0] == batch_size for o in jax.tree_util.tree_leaves(jaxpr.out_avals))
+            slow = jax.default_backend() == "cpu" and uses_primitives(jaxpr.jaxpr, SLOW_IN_CPU_LOOPS)
+            cache[key] = rows and not slow
+        return cache[key]
+
+    def _predict_in_chunks(self, x, count: int, batch_size: int, hooks):
+        """Predict array data in compiled chunks of batches: rows go to the device once, the
+        outputs come back once; the predict hooks see every ``steps_per_execution`` batches
+        (every batch when a callback has batch hooks), as in Keras."""
+        x = row_chunks.host_arrays(x)
+        steps = -(-count // batch_size)
+        group = getattr(self, "steps_per_execution", "auto")
+        per_group = hooks.needs_batch_hooks_for("predict")
+        if per_group:
+            chunk = group if isinstance(group, int) else 1
+        else:
+            chunk = row_chunks.chunk_steps_for(self, "predict", x, steps, batch_size)
+        function = self._predict_chunk_function(chunk, batch_size)
+        trainable, non_trainable = self._variable_values()
+        pieces = []
+        hooks.on_predict_begin()
+        for first in range(0, steps, chunk):
+            count_here = min(chunk, steps - first)
+            rows = min(count - first * batch_size, count_here * batch_size)
+            if per_group:
+                hooks.on_predict_batch_begin(first)
+            data = row_chunks.chunk_rows(x, first * batch_size, chunk * batch_size)
+            outputs = function(trainable, non_trainable, data, count_here)
+            pieces.append((outputs, rows))
+            if per_group:
+                hooks.on_predict_batch_end(first + count_here - 1, {"outputs": _rows_of(outputs, rows)})
+        hooks.on_predict_end()
+        # One transfer of every chunk's outputs, stitched on the host.
+        host = jax.device_get([outputs for outputs, _ in pieces])
+        cut = [_rows_of(outputs, rows) for outputs, (_, rows) in zip(host, pieces)]
+        return jax.tree_util.tree_map(lambda *parts: np.concatenate(parts, axis=0), *cut)
 
     def _predict_batches(self, batches, hooks, what):
         """Run ``(batch, rows)`` pairs through the predict function with the predict hooks."""
@@ -160,6 +245,11 @@ class Predictor:
                 f"Use batch_size={fixed} or build the model with Input(shape=...)."
             )
         return int(batch_size)
+
+
+def _rows_of(stacked, rows: int):
+    """Outputs stacked as ``(steps, batch, ...)`` as ``(rows, ...)``: batches in order, padding cut."""
+    return jax.tree_util.tree_map(lambda a: a.reshape((-1,) + a.shape[2:])[:rows], stacked)
 
 
 def _concatenate(pieces: list):

@@ -46,7 +46,7 @@ def _gather(data, indices):
 # Steps per compiled call in block mode. More would amortize dispatch (<10% on a small CNN)
 # but compiles another program whenever a chunk's step count is not a multiple.
 BLOCK_STEPS = 1
-_SLOW_IN_CPU_LOOPS = frozenset({"conv_general_dilated"})
+SLOW_IN_CPU_LOOPS = frozenset({"conv_general_dilated"})
 
 
 def _sub_jaxprs(value):
@@ -309,7 +309,7 @@ class Steps:
                     forward = jax.make_jaxpr(lambda s, b: self.train_one(s, b, jax.random.PRNGKey(0)))(state, batch).jaxpr
                 else:
                     forward = jax.make_jaxpr(self.test_step)(state, batch).jaxpr
-                self._blocks = uses_primitives(forward, _SLOW_IN_CPU_LOOPS)
+                self._blocks = uses_primitives(forward, SLOW_IN_CPU_LOOPS)
         return self._blocks
 
     def train_chunk(self, state, data, run_key, epoch, start, count, reset, finish, *, batch_size, samples, tail, shuffle):

@@ -54,10 +54,44 @@ def test_a_repeated_call_traces_the_model_no_more(entry):
     assert CountingIdentity.calls == after_first
 
 
-def test_predict_on_new_lengths_compiles_only_the_new_partial_batch():
+def test_predict_on_new_lengths_traces_the_model_no_more():
+    # Chunks keep the first call's shape; the last is padded and its padding cut off.
     model, (x, _) = _model(), _data(rows=100)
-    model.predict(x[:64], verbose=0)
+    expected = model.predict(x, verbose=0)
     before = CountingIdentity.calls
-    for rows in (96, 64, 32):  # full batches of 32 only: nothing new to trace
-        model.predict(x[:rows], verbose=0)
+    for rows in (96, 37, 5, 1, 100, 64):
+        np.testing.assert_allclose(model.predict(x[:rows], verbose=0), expected[:rows], rtol=1e-6)
     assert CountingIdentity.calls == before
+
+
+def test_evaluate_on_new_lengths_traces_only_a_new_partial_batch():
+    model, (x, y) = _model(), _data(rows=100)
+    model.evaluate(x, y, verbose=0)  # 3 full batches of 32 and a partial one of 4
+    before = CountingIdentity.calls
+    for rows in (96, 64, 32, 100):  # full batches, and the partial batch seen before
+        model.evaluate(x[:rows], y[:rows], verbose=0)
+    assert CountingIdentity.calls == before
+    model.evaluate(x[:40], y[:40], verbose=0)  # a partial batch of 8: its step is traced once
+    assert CountingIdentity.calls == before + 1
+
+
+def test_evaluate_in_chunks_equals_numpy():
+    model, (x, y) = _model(), _data(rows=100)
+    model.evaluate(x[:10], y[:10], verbose=0)  # the first call fixes a small chunk; 100 rows take several
+    loss, mae = model.evaluate(x, y, batch_size=8, verbose=0)
+    predictions = model.predict(x, verbose=0)
+    np.testing.assert_allclose(loss, np.mean((predictions - y) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(mae, np.mean(np.abs(predictions - y)), rtol=1e-5)
+
+
+def test_train_on_batch_after_freezing_a_layer_trains_only_the_rest():
+    # The cached layer walks see the change of `trainable` (loom/state/structure_version.py).
+    model, (x, y) = _model(), _data(rows=32)
+    model.train_on_batch(x, y)
+    frozen = model.layers[1]
+    frozen.trainable = False
+    before = [np.asarray(w) for w in frozen.get_weights()]
+    model.compile("adam", "mse")
+    model.train_on_batch(x, y)
+    for old, new in zip(before, frozen.get_weights()):
+        np.testing.assert_array_equal(old, new)
