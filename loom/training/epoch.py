@@ -14,6 +14,7 @@ import jax
 import numpy as np
 
 from loom.training import data_adapters, row_chunks
+from loom.training.step import epoch_order
 
 
 def split_chunk(step: int, size: int, full_batches: int, tail: int):
@@ -62,7 +63,8 @@ def train_epoch(
     epoch got, so batch-level callbacks can checkpoint a consistent state.
     """
     binding, steps = training.binding, training.steps
-    statics = {"batch_size": batch_size, "samples": samples, "tail": tail, "shuffle": bool(shuffle)}
+    statics = {"batch_size": batch_size, "samples": samples, "tail": tail}
+    order = jax.device_put(epoch_order(model._training_seed, epoch, samples, shuffle))
     # Resuming mid-epoch continues the epoch's accumulators, restored into the metrics.
     reset = start_step == 0
     step, logs, per_step = start_step, {}, None
@@ -74,7 +76,7 @@ def train_epoch(
         callback_list.on_train_batch_begin(step)
         started = time.perf_counter()
         state, results = steps.train_chunk(
-            binding.read(), data, model._run_key(), epoch, step, count, reset, with_tail, **statics
+            binding.read(), data, model._run_key(), order, step, count, reset, with_tail, **statics
         )
         binding.write(state)
         logs = to_host(results)

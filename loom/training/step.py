@@ -17,6 +17,7 @@ keys and results.
 import jax
 import jax.extend.core
 import jax.numpy as jnp
+import numpy as np
 
 from loom.training.train_state import TrainState
 
@@ -33,6 +34,15 @@ def flatten_outputs(outputs, output_names: list) -> list:
     if isinstance(outputs, (list, tuple)):
         return list(outputs)
     return [outputs]
+
+
+def epoch_order(seed: int, epoch: int, samples: int, shuffle: bool) -> np.ndarray:
+    """The epoch's data order, a function of the run's seed and the epoch alone (so a resumed
+    run repeats it). Drawn on the host: a shuffle inside the compiled chunk would add a
+    sort to every chunk program, about as long to compile as the training step itself."""
+    if not shuffle:
+        return np.arange(samples, dtype=np.int32)
+    return np.random.default_rng([int(seed) % 2**32, 1, int(epoch)]).permutation(samples).astype(np.int32)
 
 
 def _batch_size(x) -> int:
@@ -116,7 +126,7 @@ class Steps:
         # loom optimizers keep their step counter first in `variables`.
         self.iterations_index = 0
         wrap = (lambda f, **kw: jax.jit(f, **kw)) if jit else (lambda f, **kw: f)
-        epoch_statics = ("batch_size", "samples", "tail", "shuffle")
+        epoch_statics = ("batch_size", "samples", "tail")
         self._blocks = None if jit and loop == "auto" else (jit and loop == "blocks")
         self._fused_train_chunk = wrap(self._train_chunk, donate_argnums=(0,), static_argnames=epoch_statics)
         self.train_batch = wrap(self._train_batch, donate_argnums=(0,))
@@ -125,7 +135,6 @@ class Steps:
         block_statics = ("size", "batch_size")
         self._train_block_jit = jax.jit(self._train_block, donate_argnums=(0,), static_argnames=block_statics)
         self._test_block_jit = jax.jit(self._test_block, static_argnames=block_statics)
-        self._permutation_jit = jax.jit(self.permutation, static_argnames=("samples", "shuffle"))
         self._results_jit = jax.jit(lambda metrics: self.metric_state.results(metrics))
 
     # --- one step -------------------------------------------------------------------
@@ -222,20 +231,11 @@ class Steps:
         fresh = self.metric_state.reset_values()
         return jax.lax.cond(reset, lambda: fresh, lambda: list(metrics))
 
-    @staticmethod
-    def permutation(run_key, epoch, samples: int, shuffle: bool):
-        """The epoch's data order: a function of the run's key and the epoch alone."""
-        if not shuffle:
-            return jnp.arange(samples)
-        return jax.random.permutation(jax.random.fold_in(jax.random.fold_in(run_key, 1), epoch), samples)
-
-    def _train_chunk(
-        self, state, data, run_key, epoch, start, count, reset, finish, *, batch_size, samples, tail, shuffle
-    ):
-        """Steps ``start .. start+count`` of ``epoch``, then the partial last batch if
-        ``finish``; metrics restart if ``reset``. Returns ``(state, results)``."""
+    def _train_chunk(self, state, data, run_key, permutation, start, count, reset, finish, *, batch_size, samples, tail):
+        """Steps ``start .. start+count`` of the epoch whose data order is ``permutation``
+        (see ``epoch_order``), then the partial last batch if ``finish``; metrics restart
+        if ``reset``. Returns ``(state, results)``."""
         state = state._replace(metrics=self._metrics_from(state.metrics, reset))
-        permutation = self.permutation(run_key, epoch, samples, shuffle)
 
         def body(step, carry):
             indices = jax.lax.dynamic_slice_in_dim(permutation, step * batch_size, batch_size)
@@ -312,15 +312,15 @@ class Steps:
                 self._blocks = uses_primitives(forward, SLOW_IN_CPU_LOOPS)
         return self._blocks
 
-    def train_chunk(self, state, data, run_key, epoch, start, count, reset, finish, *, batch_size, samples, tail, shuffle):
-        """Steps ``start .. start+count`` of ``epoch`` (then the partial last batch if
-        ``finish``; metrics restart if ``reset``): ``(state, results)``."""
+    def train_chunk(self, state, data, run_key, permutation, start, count, reset, finish, *, batch_size, samples, tail):
+        """Steps ``start .. start+count`` of the epoch whose data order is ``permutation``
+        (then the partial last batch if ``finish``; metrics restart if ``reset``):
+        ``(state, results)``."""
         if not self.jit or not self.uses_blocks(state, data, batch_size):
             return self._fused_train_chunk(
-                state, data, run_key, epoch, start, count, reset, finish,
-                batch_size=batch_size, samples=samples, tail=tail, shuffle=shuffle,
+                state, data, run_key, permutation, start, count, reset, finish,
+                batch_size=batch_size, samples=samples, tail=tail,
             )
-        permutation = self._permutation_jit(run_key, epoch, samples=samples, shuffle=shuffle)
         results, step, end = None, int(start), int(start) + int(count)
         while step < end:
             size = BLOCK_STEPS if end - step >= BLOCK_STEPS else 1
