@@ -3,9 +3,11 @@
 It reads the archive with the same checks as ``load_model`` and prints the
 metadata, the compile settings, a table of layers from ``config.json`` (class,
 output shape, parameters counted from the weights file's header, inputs), the
-stored arrays and any Lambda source (shown as text, never run). No class is
-looked up, no layer is created, no code in the file is evaluated, so it is
-safe on files from anywhere.
+stored arrays, each tensor's SHA-256 checked against the digest recorded when
+the file was written (and which tensors hold NaN or Inf), and any Lambda
+source (shown as text, never run). No class is looked up, no layer is
+created, no code in the file is evaluated, so it is safe on files from
+anywhere. The command exits with status 1 when a tensor fails its digest.
 """
 
 import argparse
@@ -14,6 +16,7 @@ import math
 import sys
 
 from loom.saving import archive as archive_module
+from loom.saving import integrity
 from loom.saving.errors import SavingError
 
 
@@ -99,9 +102,45 @@ def _table(rows: list, headers: tuple) -> str:
     return "\n".join(lines)
 
 
-def describe(path, show_source: bool = False) -> str:
-    """The inspector's report for the model file at ``path`` (raises loom's saving errors)."""
-    loaded = archive_module.read_archive(path)
+def _digest_lines(loaded) -> tuple[list, bool]:
+    """The SHA-256 table (recorded digest, verdict) and whether every tensor matches its digest."""
+    if loaded.weights is None:
+        return [], True
+    specs = loaded.weights.specs
+    if loaded.digests is None:
+        return [f"Weights SHA-256: none recorded (format version {loaded.format_version}, written before loom "
+                "recorded digests); the tensors cannot be verified."], True
+    pairs = integrity.compare_digests(loaded.weights, loaded.digests)
+    failed = [key for key, (recorded, actual) in pairs.items() if recorded != actual]
+    verdict = f"all {len(pairs)} verified" if not failed else f"{len(failed)} of {len(pairs)} DO NOT MATCH"
+    rows = []
+    for key, (recorded, actual) in pairs.items():
+        status = "ok" if recorded == actual else ("NO DIGEST" if recorded is None else "NO TENSOR")
+        if recorded and actual and recorded != actual:
+            status = f"MISMATCH (file holds {actual[:16]}...)"
+        shape, dtype = specs[key] if key in specs else ("-", "-")
+        rows.append((key, str(shape), dtype, recorded or "-", status))
+    lines = [f"Weights SHA-256 (recorded when written; {verdict}):"]
+    lines += ["  " + line for line in _table(rows, ("Tensor", "Shape", "Dtype", "SHA-256", "Check")).splitlines()]
+    if failed:
+        lines.append("  The file was damaged or edited after saving: load_model will refuse it.")
+    return lines, not failed
+
+
+def _nonfinite_line(loaded) -> list:
+    if loaded.weights is None:
+        return []
+    counts = integrity.nonfinite_counts(loaded.weights, loaded.weights.specs)
+    if not counts:
+        return ["NaN/Inf: none"]
+    described = ", ".join(f"{key} ({nans} NaN, {infs} Inf)" for key, (nans, infs) in counts.items())
+    return [f"NaN/Inf in {len(counts)} tensor(s): {described}"]
+
+
+def report(path, show_source: bool = False) -> tuple[str, bool]:
+    """The inspector's report for the model file at ``path``, and whether its tensors match
+    their recorded digests (raises loom's saving errors for files it cannot read)."""
+    loaded = archive_module.read_archive(path, verify_digests=False)
     config, metadata = loaded.config, loaded.metadata
     specs = loaded.weights.specs if loaded.weights is not None else {}
     lines = [f"Model file: {path}"]
@@ -137,6 +176,8 @@ def describe(path, show_source: bool = False) -> str:
     if array_keys:
         lines.append(f"Stored arrays (graph constants, Lambda captures): {len(array_keys)}")
         lines += [f"  {k} {specs[k][0]} {specs[k][1]}" for k in array_keys[:50]]
+    digest_lines, intact = _digest_lines(loaded)
+    lines += _nonfinite_line(loaded) + digest_lines
     sources = _sources(config, [])
     if sources:
         lines.append("Stored Python source (Lambda functions; shown, never run here):")
@@ -147,7 +188,12 @@ def describe(path, show_source: bool = False) -> str:
             else:
                 first = str(source).splitlines()[0] if source else ""
                 lines.append(f"  [{where}] {first[:100]}")
-    return "\n".join(lines)
+    return "\n".join(lines), intact
+
+
+def describe(path, show_source: bool = False) -> str:
+    """The inspector's report for the model file at ``path`` (raises loom's saving errors)."""
+    return report(path, show_source)[0]
 
 
 def _itemsize(dtype: str) -> int:
@@ -161,9 +207,13 @@ def main(argv=None) -> int:
     parser.add_argument("--source", action="store_true", help="print the full source of stored functions")
     arguments = parser.parse_args(argv)
     try:
-        print(describe(arguments.file, show_source=arguments.source))
+        text, intact = report(arguments.file, show_source=arguments.source)
     except (SavingError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(text)
+    if not intact:
+        print("error: tensors differ from the SHA-256 recorded when the file was written.", file=sys.stderr)
         return 1
     return 0
 

@@ -9,6 +9,7 @@ unless the caller passes ``safe_mode=False``.
 
 from loom.saving import archive as archive
 from loom.saving import functional_config as functional_config
+from loom.saving import integrity as integrity
 from loom.saving import weights as weights
 from loom.saving.api import load_model as load_model
 from loom.saving.api import load_weights as load_weights
@@ -20,6 +21,8 @@ from loom.saving.archive import write_archive as write_archive
 from loom.saving.atomic_write import atomic_open as atomic_open
 from loom.saving.errors import ArchiveError as ArchiveError
 from loom.saving.errors import ConfigError as ConfigError
+from loom.saving.errors import IntegrityError as IntegrityError
+from loom.saving.errors import NonFiniteWeightsError as NonFiniteWeightsError
 from loom.saving.errors import SavingError as SavingError
 from loom.saving.errors import SerializationError as SerializationError
 from loom.saving.errors import UnknownObjectError as UnknownObjectError

@@ -12,6 +12,10 @@
 - ``get_model_state`` / ``set_model_state``: the same named arrays in memory,
   for checkpoints that add their own arrays and JSON (``write_archive``).
 - ``model_from_json`` (and ``model.to_json()``): architecture only.
+
+Both kinds of file record each tensor's SHA-256, checked on loading (see
+``integrity``); loaded weights holding NaN or Inf give a warning naming them,
+or with ``allow_nonfinite=False`` an error.
 """
 
 import datetime
@@ -19,14 +23,13 @@ import json
 import os
 
 from loom.saving import archive as archive_module
-from loom.saving import model_state, serialization, weights
+from loom.saving import integrity, model_state, serialization, weights
 from loom.saving import scope as scope_module
 from loom.saving.errors import ArchiveError, ConfigError, SerializationError, WeightsFileError, WeightsMismatchError
 from loom.saving.model_state import get_model_state as get_model_state
 from loom.saving.model_state import set_model_state as set_model_state
 
 FORMAT = "loom.model"
-FORMAT_VERSION = 1
 _MODEL_EXTENSIONS = (".keras", ".loom")
 _BUDGET_SLACK = 2**20
 
@@ -57,11 +60,14 @@ def save_weights(model, filepath, overwrite: bool = True, include_optimizer: boo
         "loom_version": _loom_version(),
         **model_state.optimizer_metadata(model, include_optimizer),
         **model_state.tree_metadata(model),
+        integrity.SAFETENSORS_DIGESTS: json.dumps(integrity.tensor_digests(state), separators=(",", ":")),
     }
     weights.save_safetensors(filepath, state, metadata)
 
 
-def load_weights(model, filepath, skip_mismatch: bool = False, convert_dtypes: bool = False) -> None:
+def load_weights(
+    model, filepath, skip_mismatch: bool = False, convert_dtypes: bool = False, allow_nonfinite: bool = True
+) -> None:
     """Load variables saved by ``save_weights`` (or the weights inside a model file).
 
     Weights are matched as Keras matches them, by the model's layer structure
@@ -70,27 +76,50 @@ def load_weights(model, filepath, skip_mismatch: bool = False, convert_dtypes: b
     one session loads the file. Files that record no tree paths (written by an
     older loom) are matched by layer and weight name (``"dense/kernel"``). The
     optimizer's state, when the file holds it and the model has an optimizer,
-    is restored too.
+    is restored too. Each tensor is checked against the SHA-256 recorded when
+    the file was written (files written before loom recorded digests have none).
 
     Args:
         skip_mismatch: load only what fits instead of raising, warning once with
             every weight left out (missing, unexpected, other shape or dtype).
         convert_dtypes: accept weights of another dtype (float16 into float32),
             converting them; refused by default.
+        allow_nonfinite: weights holding NaN or Inf (saved after training
+            diverged) load with a warning naming them; False refuses them with
+            a ``NonFiniteWeightsError`` instead (a loom extension to Keras).
 
     Raises:
         WeightsMismatchError: listing missing, unexpected and mismatched weights.
+        IntegrityError: a tensor differs from its recorded SHA-256.
+        NonFiniteWeightsError: NaN or Inf in the weights with ``allow_nonfinite=False``.
         WeightsFileError, ArchiveError: the file is damaged or hostile.
     """
     filepath = os.fspath(filepath)
-    if archive_module.is_archive(filepath):
-        loaded = archive_module.read_archive(filepath)
-        if loaded.weights is None:
-            raise WeightsFileError(f"Model file {filepath!r} holds no {archive_module.WEIGHTS}.")
-        source = loaded.weights
-    else:
-        source = weights.load_safetensors(filepath)
+    with open(filepath, "rb") as handle:  # opened once: a concurrent os.replace cannot mix two files
+        if archive_module.starts_like_zip(handle):
+            loaded = archive_module.read_open_archive(handle, filepath)
+            _refuse_keras_weights(loaded, filepath)
+            if loaded.weights is None:
+                raise WeightsFileError(f"Model file {filepath!r} holds no {archive_module.WEIGHTS}.")
+            source = loaded.weights
+        else:
+            source = weights.SafetensorsFile(handle.read(), source=f"Weights file {filepath!r}")
+            table = integrity.saved_digest_table(source, f"Weights file {filepath!r}")
+            if table is not None:
+                integrity.verify_digests(source, table, f"Weights file {filepath!r}")
+    with_optimizer = getattr(model, "optimizer", None) is not None
+    section = model_state.ModelSection(source, with_optimizer)
+    integrity.check_finite(section, section.specs, f"Weights file {filepath!r}", allow_nonfinite)
     model_state.set_model_state(model, source, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes)
+
+
+def _refuse_keras_weights(loaded, filepath: str) -> None:
+    keras = [name for name in archive_module.KERAS_WEIGHTS if name in loaded.names]
+    if keras:
+        raise ArchiveError(
+            f"{filepath!r} was written by Keras (its weights are {keras[0]}); loom reads model files with "
+            "safetensors weights. Rebuild the model in loom and load weights exported from Keras instead."
+        )
 
 
 # --- model files ----------------------------------------------------------------------------------
@@ -170,9 +199,8 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     overlap = sorted(set(state) & set(arrays))
     if overlap:
         raise SerializationError(f"Model '{model.name}': names {overlap[:5]} are used twice in the weights file.")
-    metadata = {
+    metadata = {  # write_archive adds the format version and the tensors' SHA-256 digests
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
         "loom_version": _loom_version(),
         "date_saved": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d@%H:%M:%S"),
         "model": {"class_name": config.get("class_name"), "name": model.name},
@@ -207,7 +235,13 @@ def _compile_from_config(model, config: dict, loading) -> None:
         model._training_seed = seed
 
 
-def load_model(filepath, custom_objects: dict | None = None, compile: bool = True, safe_mode: bool = True):
+def load_model(
+    filepath,
+    custom_objects: dict | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+    allow_nonfinite: bool = True,
+):
     """Load a model saved by ``save_model`` / ``model.save``.
 
     Args:
@@ -220,20 +254,26 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         safe_mode: run a Lambda's stored source only in the restricted
             evaluator (refusing anything but array math); ``False`` runs it with
             Python, for files you trust.
+        allow_nonfinite: weights holding NaN or Inf (saved after training
+            diverged) load with a warning naming them; False refuses them with
+            a ``NonFiniteWeightsError`` instead (a loom extension to Keras).
+
+    Every tensor is checked against the SHA-256 recorded when the file was
+    written (files written before loom recorded digests have none), and the
+    file's format version against the versions this loom reads.
 
     Raises:
         FileNotFoundError: no such file.
-        SavingError: a subclass naming the problem (see ``loom.saving.errors``).
+        SavingError: a subclass naming the problem (see ``loom.saving.errors``),
+            e.g. ``IntegrityError`` for a tensor that differs from its digest.
     """
     filepath = os.fspath(filepath)
     loaded = archive_module.read_archive(filepath)
-    if loaded.weights is None and "model.weights.h5" in loaded.names:
-        raise ArchiveError(
-            f"{filepath!r} was written by Keras (its weights are HDF5, model.weights.h5); loom reads model files "
-            "with safetensors weights. Rebuild the model in loom and load weights exported from Keras instead."
-        )
+    _refuse_keras_weights(loaded, filepath)
     config = loaded.config
     source = loaded.weights if loaded.weights is not None else model_state.ArraySource({})
+    section = model_state.ModelSection(source, compile)
+    integrity.check_finite(section, section.specs, f"Model file {filepath!r}", allow_nonfinite)
     with scope_module.loading(source, safe_mode, custom_objects) as loading:
         # Every variable of the model must be filled from the file: it may not allocate more
         # (seed states and other small state get a little slack).

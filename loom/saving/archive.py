@@ -1,12 +1,18 @@
 """The model file: a zip holding ``config.json``, ``metadata.json`` and ``model.safetensors``.
 
 Writing goes through ``atomic_open``, so a failed or killed save leaves the
-previous file intact. Reading trusts nothing in the file: every member name is
-checked (no absolute paths, ``..``, backslashes or links; no duplicates), the
-members may not overlap, declared sizes are bounded by limits and by the
-archive's own size, compressed members may not inflate beyond a ratio (zip
-bombs), and the JSON may not be too large, too deep or repeat a key. Members
-are only ever read into memory, never extracted to disk.
+previous file intact, and records in ``metadata.json`` the format version and
+each tensor's SHA-256 (see ``integrity``). Reading opens the file once and
+reads everything through that one handle, so a reader racing a writer's
+``os.replace`` sees one complete file, old or new. It trusts nothing in the
+file: every member name is checked (no absolute paths, ``..``, backslashes or
+links; no duplicates; nothing the format does not define), the members may
+not overlap, declared sizes are bounded by limits and by the archive's own
+size, compressed members may not inflate beyond a ratio (zip bombs), the
+weights must be stored uncompressed, the JSON may not be too large, too deep
+or repeat a key, a newer format version is refused, and the tensors must
+match their recorded digests. Members are only ever read into memory, never
+extracted to disk.
 """
 
 import json
@@ -16,18 +22,35 @@ import struct
 import zipfile
 import zlib
 
+from loom.saving import integrity
 from loom.saving.atomic_write import atomic_open
-from loom.saving.errors import ArchiveError, ConfigError, SerializationError
+from loom.saving.errors import ArchiveError, ConfigError, IntegrityError, SavingError, SerializationError
 from loom.saving.weights import SafetensorsFile, write_safetensors
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
 WEIGHTS = "model.safetensors"
+# Keras 3's weights members: recognised, so that loading can say the file is Keras's.
+KERAS_WEIGHTS = ("model.weights.h5", "model.weights.npz")
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+# The version of the layout below, in metadata.json's "format_version"; a reader
+# refuses a version it does not know. Each version, with the loom release that
+# first writes it (a reader meeting a newer version names the release the file
+# itself records as its writer):
+FORMAT_HISTORY = {
+    1: "0.1.0",  # config.json, metadata.json, model.safetensors
+    # TODO(issue 13): set to the release that ships this format when loom's version is bumped.
+    2: "0.1.0",  # + "weights_sha256" in metadata.json, required; no other members; weights stored
+}
+FORMAT_VERSION = max(FORMAT_HISTORY)
+# From this version on, a file with weights must record their digests; older files load unchecked.
+_DIGESTS_REQUIRED_FROM = 2
 
 # Limits on what a model file may declare; generous for real models, small
 # enough that a hostile file cannot exhaust memory or time.
 MAX_CONFIG_BYTES = 32 * 2**20
-MAX_METADATA_BYTES = 2**20
+MAX_METADATA_BYTES = 16 * 2**20  # holds a digest per tensor (~100 bytes each)
 MAX_JSON_DEPTH = 100
 MAX_MEMBERS = 64
 # A deflated member may expand at most this much (beyond a small allowance):
@@ -116,10 +139,12 @@ def write_archive(path, config: dict, arrays: dict, metadata: dict, weights_meta
         path: the file to create or replace.
         config: the JSON-serializable ``config.json`` content.
         arrays: ``{name: array}`` stored in ``model.safetensors``.
-        metadata: the JSON-serializable ``metadata.json`` content.
+        metadata: the JSON-serializable ``metadata.json`` content; the format
+            version and the tensors' SHA-256 digests are added to it.
         weights_metadata: optional string metadata of the safetensors header.
     """
     config_bytes = dump_json(config, "the model config")
+    metadata = {**metadata, "format_version": FORMAT_VERSION, integrity.DIGESTS: integrity.tensor_digests(arrays)}
     metadata_bytes = dump_json(metadata, "the metadata")
     with atomic_open(path, "wb") as handle:
         with zipfile.ZipFile(handle, "w", allowZip64=True) as archive:
@@ -131,10 +156,14 @@ def write_archive(path, config: dict, arrays: dict, metadata: dict, weights_meta
 
 
 # --- reading ------------------------------------------------------------------------------
-def is_archive(path) -> bool:
-    """Whether ``path`` starts like a zip file (a model archive) rather than raw safetensors."""
-    with open(path, "rb") as handle:
-        return handle.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
+def starts_like_zip(handle) -> bool:
+    """Whether an open binary file starts like a zip (a model archive) rather than raw safetensors;
+    the handle is left at the start. (It takes a handle, not a path: a loader that opened the path
+    twice could meet two different files when a writer replaces it in between.)"""
+    handle.seek(0)
+    magic = handle.read(4)
+    handle.seek(0)
+    return magic in _ZIP_MAGIC
 
 
 def _name_problem(name: str) -> str | None:
@@ -160,21 +189,28 @@ class Archive:
         metadata: the parsed ``metadata.json`` (``{}`` if absent).
         weights: the checked ``model.safetensors`` (None if absent or not read).
         names: the member names.
+        format_version: the file's format version (1 for files that record none).
+        digests: ``{tensor name: SHA-256 hex}`` from the metadata; None for files
+            written before loom recorded digests.
     """
 
-    def __init__(self, path, config, metadata, weights, names):
+    def __init__(self, path, config, metadata, weights, names, format_version=1, digests=None):
         self.path = path
         self.config = config
         self.metadata = metadata
         self.weights = weights
         self.names = names
+        self.format_version = format_version
+        self.digests = digests
 
 
 class _Reader:
-    def __init__(self, path, handle, size: int):
+    def __init__(self, path, handle):
         self.path = path
         self.handle = handle
-        self.size = size
+        # The size of the file this handle has open: the path may name a newer file by now.
+        self.size = handle.seek(0, os.SEEK_END)
+        handle.seek(0)
 
     def fail(self, message: str):
         raise ArchiveError(f"Model file {str(self.path)!r}: {message}")
@@ -200,6 +236,27 @@ class _Reader:
             members[info.filename] = info
         self._check_layout(infos, archive.start_dir)
         return members
+
+    def check_defined(self, members: dict) -> None:
+        """Only the members the format defines, with the weights stored uncompressed as loom writes them."""
+        unknown = sorted(set(members) - {CONFIG, METADATA, WEIGHTS, *KERAS_WEIGHTS})
+        if unknown:
+            shown = ", ".join(repr(name) for name in unknown[:10])
+            self.fail(
+                f"holds {shown}, which a model file does not define: a loom model file holds only {CONFIG}, "
+                f"{METADATA} and {WEIGHTS}. Refusing it rather than ignore part of it; save the model again "
+                "with loom, or remove the extra members if you added them."
+            )
+        keras = [name for name in KERAS_WEIGHTS if name in members]
+        if keras and WEIGHTS in members:
+            self.fail(f"holds both {WEIGHTS} and Keras's {keras[0]}; refusing to guess which weights are meant.")
+        weights = members.get(WEIGHTS)
+        if weights is not None and weights.compress_type != zipfile.ZIP_STORED:
+            self.fail(
+                f"member {WEIGHTS!r} is compressed (zip method {weights.compress_type}), but loom stores weights "
+                "uncompressed: the file was repacked or written by another tool. Save the model again with "
+                f"loom, or repack the file storing {WEIGHTS} uncompressed (zip -0)."
+            )
 
     def _check_sizes(self, info) -> None:
         name = info.filename
@@ -240,48 +297,102 @@ class _Reader:
         return data
 
 
-def read_archive(path, read_weights: bool = True) -> Archive:
+def _json_object(data: bytes, member: str, path, max_bytes: int) -> dict:
+    value = parse_json(data, f"{member} of {str(path)!r}", max_bytes)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{member} of {str(path)!r} must hold a JSON object; it holds a {type(value).__name__}.")
+    return value
+
+
+def _format_version(metadata: dict, path) -> int:
+    """The file's format version, refused when this loom does not know it (1 for files recording none:
+    Keras's, and loom's training backups written before versions were recorded)."""
+    version = metadata.get("format_version", 1)
+    if type(version) is not int:
+        raise ConfigError(f"{METADATA} of {str(path)!r}: 'format_version' must be an integer; it is {version!r:.60}.")
+    if version > FORMAT_VERSION:
+        writer = metadata.get("loom_version")
+        writer = writer if isinstance(writer, str) and len(writer) <= 40 and writer.isprintable() else None
+        written = f"written by loom {writer}" if writer else "written by a newer loom"
+        needed = f"loom {writer} or later" if writer else "a newer loom"
+        raise ConfigError(
+            f"Model file {str(path)!r} is in format version {version}, {written}; this loom reads format versions "
+            f"1 to {FORMAT_VERSION}. Upgrade to {needed} to load it (pip install --upgrade loom)."
+        )
+    if version < 1:
+        raise ConfigError(
+            f"{METADATA} of {str(path)!r}: format version {version} was never written by loom (versions run "
+            f"from 1 to {FORMAT_VERSION}); the metadata is damaged."
+        )
+    return version
+
+
+def _digest_table(metadata: dict, version: int, has_weights: bool, path) -> dict | None:
+    what = f"Model file {str(path)!r}"
+    table = metadata.get(integrity.DIGESTS)
+    if table is None:
+        if version >= _DIGESTS_REQUIRED_FROM and has_weights:
+            raise IntegrityError(
+                f"{what}: its {METADATA} declares format version {version} but records no '{integrity.DIGESTS}'; "
+                "every file of that version lists its tensors' digests, so the metadata was damaged or edited. "
+                "Save the model again from a good copy."
+            )
+        return None  # written before loom recorded digests: the file loads unchecked, as it always did
+    return integrity.check_digest_table(table, what)
+
+
+def read_open_archive(handle, path, read_weights: bool = True, verify_digests: bool = True) -> Archive:
+    """``read_archive`` on a file already open for binary reading: every byte comes through ``handle``."""
+    reader = _Reader(path, handle)
+    if not starts_like_zip(handle):
+        reader.fail("is not a zip archive (a loom/Keras model file is a zip with config.json).")
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            members = reader.check_members(archive)
+            metadata = {}
+            if METADATA in members:
+                data = reader.read_member(archive, members[METADATA], MAX_METADATA_BYTES)
+                metadata = _json_object(data, METADATA, path, MAX_METADATA_BYTES)
+            # The version first: a newer format may define members this loom does not know.
+            version = _format_version(metadata, path)
+            reader.check_defined(members)
+            if CONFIG not in members:
+                reader.fail(f"has no {CONFIG}; members are {sorted(members)}.")
+            config_bytes = reader.read_member(archive, members[CONFIG], MAX_CONFIG_BYTES)
+            weights_bytes = None
+            if read_weights and WEIGHTS in members:
+                weights_bytes = reader.read_member(archive, members[WEIGHTS], reader.size)
+    except SavingError:
+        raise
+    except _ZIP_ERRORS as err:
+        message = f"Model file {str(path)!r} is corrupt or truncated: {type(err).__name__}: {err}"
+        raise ArchiveError(message) from err
+    config = _json_object(config_bytes, CONFIG, path, MAX_CONFIG_BYTES)
+    digests = _digest_table(metadata, version, WEIGHTS in members, path)
+    weights = None
+    if weights_bytes is not None:
+        weights = SafetensorsFile(weights_bytes, source=f"{WEIGHTS} in {str(path)!r}")
+        if verify_digests and digests is not None:
+            integrity.verify_digests(weights, digests, f"Model file {str(path)!r}")
+    return Archive(path, config, metadata, weights, sorted(members), version, digests)
+
+
+def read_archive(path, read_weights: bool = True, verify_digests: bool = True) -> Archive:
     """Read and check a model archive (see the module docstring for what is refused).
+
+    The file is opened once and read through that handle only, so a writer
+    replacing it meanwhile (``os.replace``) cannot mix two files into one read.
 
     Args:
         path: the ``.keras`` / ``.loom`` file.
         read_weights: also read and check ``model.safetensors``.
+        verify_digests: check each tensor against the SHA-256 recorded in the
+            metadata (``loom.inspect`` reports them itself instead).
 
     Raises:
         FileNotFoundError: no such file.
         ArchiveError, ConfigError, WeightsFileError: the file is damaged or hostile.
+        IntegrityError: a tensor differs from its recorded digest.
     """
-    size = os.path.getsize(path)
     with open(path, "rb") as handle:
-        reader = _Reader(path, handle, size)
-        if handle.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
-            reader.fail("is not a zip archive (a loom/Keras model file is a zip with config.json).")
-        handle.seek(0)
-        try:
-            with zipfile.ZipFile(handle) as archive:
-                members = reader.check_members(archive)
-                if CONFIG not in members:
-                    reader.fail(f"has no {CONFIG}; members are {sorted(members)}.")
-                config_bytes = reader.read_member(archive, members[CONFIG], MAX_CONFIG_BYTES)
-                metadata_bytes = (
-                    reader.read_member(archive, members[METADATA], MAX_METADATA_BYTES) if METADATA in members else b"{}"
-                )
-                weights_bytes = None
-                if read_weights and WEIGHTS in members:
-                    weights_bytes = reader.read_member(archive, members[WEIGHTS], size)
-        except (ArchiveError, ConfigError):
-            raise
-        except _ZIP_ERRORS as err:
-            message = f"Model file {str(path)!r} is corrupt or truncated: {type(err).__name__}: {err}"
-            raise ArchiveError(message) from err
-    config = parse_json(config_bytes, f"{CONFIG} of {str(path)!r}", MAX_CONFIG_BYTES)
-    metadata = parse_json(metadata_bytes, f"{METADATA} of {str(path)!r}", MAX_METADATA_BYTES)
-    if not isinstance(config, dict):
-        raise ConfigError(f"{CONFIG} of {str(path)!r} must hold a JSON object; it holds a {type(config).__name__}.")
-    if not isinstance(metadata, dict):
-        raise ConfigError(f"{METADATA} of {str(path)!r} must hold a JSON object.")
-    weights = None
-    if weights_bytes is not None:
-        weights = SafetensorsFile(weights_bytes, source=f"{WEIGHTS} in {str(path)!r}")
-    return Archive(path, config, metadata, weights, sorted(members))
-
+        return read_open_archive(handle, path, read_weights, verify_digests)

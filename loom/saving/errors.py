@@ -11,10 +11,16 @@ classes (the fuzz tests in ``tests/saving`` hold the loader to that).
   overlapping members, sizes beyond the limits, compression bombs).
 - ``WeightsFileError``: a safetensors file is malformed (header length,
   JSON, offsets, dtypes, path-like or duplicate tensor names).
+- ``IntegrityError``: a tensor's bytes differ from the SHA-256 digest recorded
+  when the file was written (a flipped bit, tensors swapped or edited); its
+  ``tensors`` attribute names them.
 - ``WeightsMismatchError``: the weights do not fit the model (missing,
   unexpected, or of another shape or dtype); its attributes list which.
-- ``ConfigError``: ``config.json`` is malformed (too large, too deeply
-  nested, duplicate keys) or describes a model that cannot be built.
+- ``NonFiniteWeightsError``: the weights hold NaN or Inf and the caller passed
+  ``allow_nonfinite=False``; its ``tensors`` attribute names them.
+- ``ConfigError``: ``config.json`` or ``metadata.json`` is malformed (too
+  large, too deeply nested, duplicate keys, a format version this loom does
+  not know) or describes a model that cannot be built.
 - ``UnknownObjectError``: the config names a class or function that is not a
   loom built-in, not registered and not in ``custom_objects``.
 - ``UnsafeCodeError``: the file holds code (a ``Lambda``'s source) that safe
@@ -34,6 +40,30 @@ class ArchiveError(SavingError):
 
 class WeightsFileError(SavingError):
     """A safetensors file is malformed or names its tensors unsafely."""
+
+
+class IntegrityError(WeightsFileError):
+    """Stored tensors differ from the SHA-256 digests recorded when the file was written.
+
+    Attributes:
+        tensors: the names of the tensors whose bytes do not match.
+    """
+
+    def __init__(self, message: str, tensors=()):
+        super().__init__(message)
+        self.tensors = list(tensors)
+
+
+class NonFiniteWeightsError(SavingError):
+    """Loaded weights hold NaN or Inf values, and the caller refused them (``allow_nonfinite=False``).
+
+    Attributes:
+        tensors: the names of the tensors holding NaN or Inf.
+    """
+
+    def __init__(self, message: str, tensors=()):
+        super().__init__(message)
+        self.tensors = list(tensors)
 
 
 class WeightsMismatchError(SavingError):

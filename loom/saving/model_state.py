@@ -222,7 +222,7 @@ def _optimizer_assignments(model, source, skip_mismatch: bool, convert_dtypes: b
     return [(variable, key) for key, variable in pairs if key in loadable], problems
 
 
-def _user_stacklevel() -> int:
+def user_stacklevel() -> int:
     """The ``stacklevel`` of the first caller outside loom (the user's line), for warnings."""
     frame, level = sys._getframe(1), 1
     while frame is not None and frame.f_globals.get("__name__", "").startswith("loom."):
@@ -268,7 +268,7 @@ def set_model_state(model, state, skip_mismatch: bool = False, convert_dtypes: b
             head = "skip_mismatch=True left out the weights that do not match the file; they keep their values."
         else:
             head = "every weight was loaded, but the file holds tensors the model has no place for; they are unused."
-        warnings.warn(f"Model '{model.name}': {head} " + " ".join(problems), UserWarning, stacklevel=_user_stacklevel())
+        warnings.warn(f"Model '{model.name}': {head} " + " ".join(problems), UserWarning, stacklevel=user_stacklevel())
     for variable, key in plan.assignments() + optimizer_pairs:
         variable.assign(source.array(key))
 

@@ -1,12 +1,16 @@
 """The registry: the only way a name in a file becomes a class or function.
 
-A name resolves, in order, to (1) what the caller passed in ``custom_objects``
-(or an active ``custom_object_scope``), (2) what the program registered with
-``register_keras_serializable`` (Keras's ``"package>name"`` keys), (3) one of
-loom's built-in layers, models, initializers, regularizers, constraints,
-activations, losses, metrics, optimizers and schedules. Nothing else: a file
-naming ``os.system`` or ``subprocess.Popen`` gets an ``UnknownObjectError``,
-because loom never imports a module named in a file.
+An entry naming one of loom's built-ins (layers, models, initializers,
+regularizers, constraints, activations, losses, metrics, optimizers,
+schedules) by a built-in module (``loom.*``, ``keras.*``, or none) and name
+resolves to that built-in, whatever ``custom_objects`` or the registry hold
+under the name; an entry that names a built-in yet carries another
+``registered_name`` is refused. Any other name resolves, in order, to (1) what
+the caller passed in ``custom_objects`` (or an active ``custom_object_scope``),
+(2) what the program registered with ``register_keras_serializable`` (Keras's
+``"package>name"`` keys). Nothing else: a file naming ``os.system`` or
+``subprocess.Popen`` gets an ``UnknownObjectError``, because loom never
+imports a module named in a file.
 """
 
 import inspect
@@ -21,7 +25,7 @@ from loom.models.model import Model
 from loom.models.sequential import Sequential
 from loom.optimizers import schedules
 from loom.saving import safe_names
-from loom.saving.errors import UnknownObjectError
+from loom.saving.errors import ConfigError, UnknownObjectError
 
 _REGISTERED: dict = {}  # "package>name" -> class or function (Keras's get_custom_objects())
 _local = threading.local()
@@ -266,15 +270,53 @@ def _describe(module, class_name) -> str:
     return f"'{module}.{class_name}'" if module else f"'{class_name}'"
 
 
+def builtin_named(class_name, module=None, registered_name=None, kind: str = "class"):
+    """The built-in class (or function) an entry names by its module and name, or None.
+
+    Deliberately unlike Keras 3, where ``custom_objects`` and the registry come
+    first: a file that names ``loom.layers.Dense`` gets loom's Dense, never
+    other code that happens to be passed or registered under that name. Your
+    own classes are written with your module's name and resolve as before.
+
+    Raises:
+        ConfigError: the entry names a built-in but carries a ``registered_name``
+            of something else (a registered object posing as the built-in).
+    """
+    if not isinstance(class_name, str):
+        return None
+    category = category_of(module)
+    if kind == "function":
+        found = allowlisted_function(module, class_name)
+        if found is None and category is not None:
+            found = builtin_function(class_name, category)
+    else:
+        found = builtin_class(class_name, category) if category is not None else None
+    if found is None:
+        return None
+    # loom writes no registered_name for a built-in; Keras writes the built-in's own name.
+    if isinstance(registered_name, str) and registered_name not in ("", class_name):
+        raise ConfigError(
+            f"The config names the built-in {_describe(module, class_name)} but gives registered_name="
+            f"{registered_name!r}, another object's name; loom refuses to let a registered object stand in for a "
+            "built-in. Remove 'registered_name' to load the built-in, or write your class's own module and class "
+            "name in the entry."
+        )
+    return found
+
+
 def resolve(class_name, module=None, registered_name=None, custom_objects: dict | None = None, kind: str = "class"):
     """The class (or, with ``kind="function"``, the function) a config names.
 
     Raises:
         UnknownObjectError: the name is not a custom object, not registered and
             not a loom built-in; loom imports nothing to find it.
+        ConfigError: the entry names a built-in with another object's ``registered_name``.
     """
     if not isinstance(class_name, str) or not class_name:
         raise UnknownObjectError(f"A config entry needs a non-empty string 'class_name'; received {class_name!r}.")
+    builtin = builtin_named(class_name, module, registered_name, kind)
+    if builtin is not None:
+        return builtin
     caller = {**scoped_objects(), **(custom_objects or {})}
     for key in (registered_name, class_name):
         if isinstance(key, str) and key in caller:
@@ -282,15 +324,7 @@ def resolve(class_name, module=None, registered_name=None, custom_objects: dict 
     registered = find_registered(class_name, registered_name)
     if registered is not None:
         return registered
-    if kind == "function":
-        found = allowlisted_function(module, class_name)
-        if found is not None:
-            return found
     category = category_of(module)
-    if category is not None:
-        found = builtin_function(class_name, category) if kind == "function" else builtin_class(class_name, category)
-        if found is not None:
-            return found
     what = "function" if kind == "function" else "class"
     origin = (
         "a loom built-in"

@@ -164,6 +164,8 @@ def _to_shapes(value):
 
 def _is_custom(entry: dict, loading) -> bool:
     """Whether a nested entry names a custom object (rebuilt here) rather than a built-in one."""
+    if registry.builtin_named(entry.get("class_name"), entry.get("module"), entry.get("registered_name")) is not None:
+        return False  # a built-in stays one, whatever custom_objects name (see registry.builtin_named)
     names = [n for n in (entry.get("registered_name"), entry.get("class_name")) if isinstance(n, str)]
     caller = {**registry.scoped_objects(), **loading.custom_objects}
     if any(n in caller for n in names):

@@ -97,6 +97,21 @@ def _duplicate_checking_object(pairs):
 
 
 # --- writing ------------------------------------------------------------------------------
+def _as_stored(array) -> np.ndarray:
+    """The array with the byte order and layout safetensors stores: little-endian, C order."""
+    array = np.asarray(array)
+    if array.dtype.byteorder == ">":
+        array = array.astype(array.dtype.newbyteorder("<"))
+    # (np.ascontiguousarray would turn a 0-d array into shape (1,).)
+    return array if array.flags.c_contiguous else array.copy(order="C")
+
+
+def stored_bytes(array) -> memoryview:
+    """The bytes of ``array`` exactly as a safetensors file stores them."""
+    array = _as_stored(array)
+    return memoryview(array.reshape(-1).view(np.uint8)) if array.size else memoryview(b"")
+
+
 def _prepare(arrays: dict) -> list:
     prepared = []
     for key in sorted(arrays):
@@ -105,10 +120,7 @@ def _prepare(arrays: dict) -> list:
             raise WeightsFileError(f"Cannot write tensor {key!r}: {problem}.")
         array = np.asarray(arrays[key])
         dtype_code(array.dtype)
-        if array.dtype.byteorder == ">":
-            array = array.astype(array.dtype.newbyteorder("<"))
-        # (np.ascontiguousarray would turn a 0-d array into shape (1,).)
-        prepared.append((key, array if array.flags.c_contiguous else array.copy(order="C")))
+        prepared.append((key, _as_stored(array)))
     return prepared
 
 
@@ -135,7 +147,7 @@ def write_safetensors(handle, arrays: dict, metadata: dict | None = None) -> Non
     prepared = _prepare(arrays)
     handle.write(_header(prepared, metadata))
     for _, array in prepared:
-        handle.write(memoryview(array.reshape(-1).view(np.uint8)) if array.size else b"")
+        handle.write(stored_bytes(array))
 
 
 def save_safetensors(path, arrays: dict, metadata: dict | None = None) -> None:
@@ -236,12 +248,15 @@ class SafetensorsFile:
     def __contains__(self, key) -> bool:
         return key in self.specs
 
+    def tensor_bytes(self, key: str) -> memoryview:
+        """The stored bytes of tensor ``key`` (a view, not a copy)."""
+        begin, end, _ = self._offsets[key]
+        return self._data[self._start + begin : self._start + end]
+
     def array(self, key: str) -> np.ndarray:
         """The tensor ``key`` as a read-only NumPy array (a view of the file's bytes)."""
-        begin, end, dtype = self._offsets[key]
-        shape = self.specs[key][0]
-        buffer = self._data[self._start + begin : self._start + end]
-        return np.frombuffer(buffer, dtype=dtype.newbyteorder("<")).reshape(shape)
+        dtype = self._offsets[key][2]
+        return np.frombuffer(self.tensor_bytes(key), dtype=dtype.newbyteorder("<")).reshape(self.specs[key][0])
 
     def arrays(self) -> dict:
         return {key: self.array(key) for key in self.specs}
@@ -253,7 +268,7 @@ def read_safetensors(data, source: str = "the safetensors file") -> SafetensorsF
 
 
 def load_safetensors(path) -> SafetensorsFile:
-    """Read and check a safetensors file from disk."""
+    """Read and check a safetensors file from disk (its layout; ``load_weights`` also checks its digests)."""
     with open(path, "rb") as handle:
         data = handle.read()
     return SafetensorsFile(data, source=f"Weights file {str(path)!r}")

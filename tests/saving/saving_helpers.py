@@ -1,4 +1,8 @@
-"""Helpers shared by the saving tests: round trips and bitwise comparisons."""
+"""Helpers shared by the saving tests: round trips, bitwise comparisons, rewriting model files."""
+
+import json
+import struct
+import zipfile
 
 import jax
 import numpy as np
@@ -26,3 +30,32 @@ def round_trip(model, path, **load_kwargs):
 def assert_same_weights(model, other) -> None:
     assert [v.path for v in model.weights] == [v.path for v in other.weights]
     assert_bitwise_equal(model.get_weights(), other.get_weights())
+
+
+def rewrite_members(path, change) -> None:
+    """Rewrite the model file at ``path`` with ``change(members)`` applied to ``{name: bytes}``;
+    the weights stay stored uncompressed, as loom writes them, so only ``change`` differs."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members = change(members) or members
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith(".safetensors") else None)
+
+
+def rewrite_metadata(path, change) -> None:
+    """Rewrite ``metadata.json`` of the model file at ``path`` with ``change(metadata)`` applied."""
+
+    def apply(members):
+        metadata = json.loads(members["metadata.json"])
+        change(metadata)
+        members["metadata.json"] = json.dumps(metadata).encode()
+
+    rewrite_members(path, apply)
+
+
+def tensor_span(safetensors_bytes: bytes, key: str) -> slice:
+    """Where tensor ``key``'s bytes lie in a safetensors file."""
+    (length,) = struct.unpack("<Q", safetensors_bytes[:8])
+    begin, end = json.loads(safetensors_bytes[8 : 8 + length])[key]["data_offsets"]
+    return slice(8 + length + begin, 8 + length + end)

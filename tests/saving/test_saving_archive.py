@@ -6,6 +6,8 @@ import json
 import os
 import stat
 import struct
+import subprocess
+import sys
 import tracemalloc
 import warnings
 import zipfile
@@ -14,7 +16,9 @@ import numpy as np
 import pytest
 
 import loom
+import loom.inspect
 from loom.saving import ArchiveError, ConfigError, WeightsFileError, archive, weights
+from tests.saving.saving_helpers import rewrite_members, rewrite_metadata
 
 
 def _weights_bytes(arrays=None) -> bytes:
@@ -24,14 +28,21 @@ def _weights_bytes(arrays=None) -> bytes:
 
 
 def _zip(members, compression=zipfile.ZIP_DEFLATED) -> bytes:
-    """A zip of (name, bytes) pairs, or (ZipInfo, bytes) pairs for special members."""
+    """A zip of (name, bytes) pairs, or (ZipInfo, bytes) pairs for special members; a
+    model.safetensors named by string is stored uncompressed, as loom writes it."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # zipfile warns about duplicate names, which we want here
         with zipfile.ZipFile(buffer, "w", compression) as handle:
             for name, data in members:
-                handle.writestr(name, data)
+                handle.writestr(name, data, compress_type=zipfile.ZIP_STORED if name == "model.safetensors" else None)
     return buffer.getvalue()
+
+
+def _deflated(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
 def _valid_members(config=None):
@@ -107,7 +118,7 @@ def test_overlapping_members_are_refused(tmp_path):
 
 
 def test_compression_bombs_are_refused_before_inflating(tmp_path):
-    data = _zip(_valid_members()[:2] + [("model.safetensors", b"\x00" * (16 * 2**20))])  # deflates to ~16 KiB
+    data = _zip(_valid_members()[:2] + [(_deflated("model.safetensors"), b"\x00" * (16 * 2**20))])  # ~16 KiB
     assert len(data) < 2**16
     path = _write(tmp_path, data)
     tracemalloc.start()
@@ -124,7 +135,7 @@ def test_compression_bombs_are_refused_before_inflating(tmp_path):
     "member, field, value, compression, problem",
     [
         ("config.json", 24, 2**31, zipfile.ZIP_DEFLATED, "declares 2147483648 bytes; the limit"),
-        ("metadata.json", 24, 2**21, zipfile.ZIP_DEFLATED, "the limit is 1048576"),
+        ("metadata.json", 24, 2**25, zipfile.ZIP_DEFLATED, "the limit is 16777216"),
         ("model.safetensors", 20, 2**31, zipfile.ZIP_STORED, "compressed bytes in a"),
         ("model.safetensors", 24, 2**20, zipfile.ZIP_STORED, "declares 1048576 bytes but holds"),
     ],
@@ -188,3 +199,110 @@ def test_keras_files_with_hdf5_weights_are_named_as_such(tmp_path):
     ]
     with pytest.raises(ArchiveError, match="written by Keras"):
         loom.models.load_model(_write(tmp_path, _zip(members)))
+
+
+def _tiny_model_file(tmp_path, units=2, name="m.keras"):
+    inputs = loom.Input((2,), name="x")
+    model = loom.Model(inputs, loom.layers.Dense(units, name="dense")(inputs), name=f"tiny_{units}")
+    model.save(tmp_path / name)
+    return model, tmp_path / name
+
+
+@pytest.mark.parametrize(
+    "extra", ["assets/model.safetensors", "weights/model.safetensors", "notes.txt", "assets/"]
+)
+def test_members_the_format_does_not_define_are_refused(extra, tmp_path):
+    _, path = _tiny_model_file(tmp_path)
+    rewrite_members(path, lambda members: members.update({extra: members["model.safetensors"]}))
+    with pytest.raises(ArchiveError, match=f"holds '{extra}', which a model file does not define"):
+        loom.models.load_model(path)
+
+
+def test_weights_must_be_stored_uncompressed_as_loom_writes_them(tmp_path):
+    _, path = _tiny_model_file(tmp_path)
+    with zipfile.ZipFile(path) as handle:
+        members = [(name, handle.read(name)) for name in handle.namelist()]
+    path.write_bytes(_zip([(_deflated(n) if n == "model.safetensors" else n, data) for n, data in members]))
+    with pytest.raises(ArchiveError, match=r"'model.safetensors' is compressed \(zip method 8\).*zip -0"):
+        loom.models.load_model(path)
+
+
+def test_loom_and_keras_weights_in_one_file_are_refused(tmp_path):
+    _, path = _tiny_model_file(tmp_path)
+    rewrite_members(path, lambda members: members.update({"model.weights.h5": b"\x89HDF\r\n\x1a\n"}))
+    with pytest.raises(ArchiveError, match="holds both model.safetensors and Keras's model.weights.h5"):
+        loom.models.load_model(path)
+
+
+def test_a_newer_format_version_names_the_loom_that_wrote_it(tmp_path):
+    _, path = _tiny_model_file(tmp_path)
+    assert archive.FORMAT_VERSION in archive.FORMAT_HISTORY
+    newer = archive.FORMAT_VERSION + 1
+    # The version is checked first: a newer format may define members this loom does not know.
+    rewrite_members(path, lambda members: members.update({"future.bin": b""}))
+    rewrite_metadata(path, lambda m: m.update(format_version=newer, loom_version="9.1.0"))
+    message = (
+        f"format version {newer}, written by loom 9.1.0; this loom reads format versions 1 to "
+        rf"{archive.FORMAT_VERSION}\. Upgrade to loom 9\.1\.0 or later"
+    )
+    with pytest.raises(ConfigError, match=message):
+        loom.models.load_model(path)
+    rewrite_metadata(path, lambda m: m.pop("loom_version"))
+    with pytest.raises(ConfigError, match="written by a newer loom.*Upgrade to a newer loom"):
+        loom.inspect.describe(path)
+
+
+@pytest.mark.parametrize("version, problem", [("2", "must be an integer"), (True, "must be an integer"),
+                                              (2.0, "must be an integer"), (0, "never written by loom")])
+def test_a_malformed_format_version_is_refused(version, problem, tmp_path):
+    _, path = _tiny_model_file(tmp_path)
+    rewrite_metadata(path, lambda m: m.update(format_version=version))
+    with pytest.raises(ConfigError, match=problem):
+        loom.models.load_model(path)
+
+
+# Replaces the file as atomic_open does (a temporary file, then os.replace), without its
+# fsyncs, so it replaces as often as it can; only the standard library, so it starts at once.
+_WRITER = """
+import os, sys
+target, *sources = sys.argv[1:]
+files = [open(source, "rb").read() for source in sources]
+print("writing", flush=True)
+count = 0
+while True:
+    temporary = f"{target}.{count % 2}.tmp"
+    with open(temporary, "wb") as handle:
+        handle.write(files[count % 2])
+    os.replace(temporary, target)
+    count += 1
+"""
+
+
+def test_loads_racing_a_writer_that_replaces_the_file_each_see_one_whole_file(tmp_path):
+    # The second model's weights alone outsize the first file: a reader that measured one file
+    # and read another saw "declares N compressed bytes in an M-byte file", 5-9 times in these
+    # 2,000 loads when measured (the same loop without the writer takes about a second).
+    models, paths = zip(*(_tiny_model_file(tmp_path, units, f"{units}.keras") for units in (1, 300)))
+    stored = [archive.read_archive(path).weights.arrays() for path in paths]
+    target = tmp_path / "raced.keras"
+    target.write_bytes(paths[0].read_bytes())
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(target), *map(str, paths)], stdout=subprocess.PIPE)
+    seen = []
+    try:
+        assert writer.stdout.readline() == b"writing\n"
+        for index in range(2000):
+            if index % 20:  # the archive as every loader reads it (fast)
+                arrays = archive.read_archive(target).weights.arrays()
+                matches = [i for i, s in enumerate(stored) if s.keys() == arrays.keys() and all(
+                    s[k].tobytes() == arrays[k].tobytes() for k in s)]
+            else:  # the whole load_model (slower)
+                loaded = loom.models.load_model(target)
+                matches = [i for i, m in enumerate(models) if loaded.name == m.name and all(
+                    np.array_equal(a, b) for a, b in zip(loaded.get_weights(), m.get_weights()))]
+            assert len(matches) == 1, f"load {index} equals neither written model"
+            seen.append(matches[0])
+    finally:
+        writer.kill()
+        writer.wait()
+        writer.stdout.close()
+    assert set(seen) == {0, 1}  # the file really was replaced while being read

@@ -1,5 +1,6 @@
-"""Fuzzing: valid model files mutated (zip bytes, config JSON, safetensors header) make the
-loader raise only loom's documented saving errors, never anything else."""
+"""Fuzzing: valid model files mutated (zip bytes, config JSON, metadata JSON with its format
+version and digests, safetensors header) make the loader raise only loom's documented saving
+errors, never anything else."""
 
 import io
 import json
@@ -52,10 +53,11 @@ def _members(data: bytes) -> dict:
 
 
 def _zip(members: dict) -> bytes:
+    """The members zipped as loom writes them (weights stored), so only the mutation differs."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            archive.writestr(name, data, compress_type=zipfile.ZIP_STORED if name == "model.safetensors" else None)
     return buffer.getvalue()
 
 
@@ -65,7 +67,8 @@ def _load_only_raises_documented_errors(data: bytes) -> None:
         with open(path, "wb") as handle:
             handle.write(data)
         try:
-            model = loom.models.load_model(path)
+            # allow_nonfinite=False: a reinterpreted dtype may make NaNs, refused with an error, not a warning.
+            model = loom.models.load_model(path, allow_nonfinite=False)
         except SavingError:
             return
         assert isinstance(model, loom.Model)
@@ -130,7 +133,48 @@ def _fuzz_safetensors_header(valid, data):
     _load_only_raises_documented_errors(_zip(members))
 
 
-FUZZERS = {"zip_bytes": _fuzz_zip_bytes, "config_json": _fuzz_config, "safetensors_header": _fuzz_safetensors_header}
+def _mutate_digests(digests: dict, data) -> dict:
+    """One kind of damage to the digest table: a digest altered, swapped, dropped, or added."""
+    digests, keys = dict(digests), sorted(digests)
+    key = data.draw(st.sampled_from(keys))
+    damage = data.draw(st.sampled_from(["alter", "swap", "drop", "add", "json"]))
+    if damage == "alter":
+        digests[key] = data.draw(st.text("0123456789abcdefABCDEF", min_size=62, max_size=66) | JSON_VALUES)
+    elif damage == "swap":
+        other = data.draw(st.sampled_from(keys))
+        digests[key], digests[other] = digests[other], digests[key]
+    elif damage == "drop":
+        del digests[key]
+    elif damage == "add":
+        digests[data.draw(st.text(max_size=12) | st.sampled_from(INTERESTING_STRINGS))] = digests[key]
+    else:
+        return _mutate_json(digests, data)
+    return digests
+
+
+def _fuzz_metadata(valid, data):
+    members = _members(valid)
+    metadata = json.loads(members["metadata.json"])
+    target = data.draw(st.sampled_from(["format_version", "weights_sha256", "anything"]))
+    if target == "format_version":
+        metadata["format_version"] = data.draw(st.integers(-2, 2**70) | JSON_VALUES)
+        if data.draw(st.booleans()):
+            metadata["loom_version"] = data.draw(JSON_VALUES)
+    elif target == "weights_sha256":
+        metadata["weights_sha256"] = _mutate_digests(metadata["weights_sha256"], data)
+    else:
+        for _ in range(data.draw(st.integers(1, 3))):
+            metadata = _mutate_json(metadata, data)
+    members["metadata.json"] = json.dumps(metadata).encode()
+    _load_only_raises_documented_errors(_zip(members))
+
+
+FUZZERS = {
+    "zip_bytes": _fuzz_zip_bytes,
+    "config_json": _fuzz_config,
+    "metadata_json": _fuzz_metadata,
+    "safetensors_header": _fuzz_safetensors_header,
+}
 _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import loom
 from loom import inspect as loom_inspect
 from loom import layers, ops
+from tests.saving.saving_helpers import rewrite_members, rewrite_metadata, tensor_span
 
 
 def _saved(tmp_path):
@@ -62,3 +63,40 @@ def test_command_line_prints_the_report_and_fails_cleanly_on_bad_files(tmp_path)
     assert loom_inspect.main([str(tmp_path / "missing.keras")]) == 1
     (tmp_path / "bad.keras").write_bytes(b"not a zip")
     assert loom_inspect.main([str(tmp_path / "bad.keras")]) == 1
+
+
+def test_describe_shows_each_tensors_sha256_and_verifies_it(tmp_path):
+    path = _saved(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        digests = json.loads(archive.read("metadata.json"))["weights_sha256"]
+    text = loom_inspect.describe(path)
+    assert "Weights SHA-256 (recorded when written; all 8 verified):" in text
+    assert re.search(rf"hidden/kernel\s+\(3, 4\)\s+float32\s+{digests['hidden/kernel']}\s+ok", text)
+    assert "NaN/Inf: none" in text
+    assert loom_inspect.main([str(path)]) == 0
+
+
+def test_a_tampered_file_is_reported_tensor_by_tensor_and_fails_the_command(tmp_path, capsys):
+    path = _saved(tmp_path)
+
+    def flip(members):
+        data = bytearray(members["model.safetensors"])
+        start = tensor_span(bytes(data), "hidden/bias").start
+        data[start + 2 : start + 4] = b"\xc0\x7f"  # the first bias, 0.0, becomes a NaN (little-endian)
+        members["model.safetensors"] = bytes(data)
+
+    rewrite_members(path, flip)
+    text, intact = loom_inspect.report(path)
+    assert not intact and "1 of 8 DO NOT MATCH" in text
+    assert re.search(r"hidden/bias\s+\(4,\)\s+float32\s+[0-9a-f]{64}\s+MISMATCH \(file holds [0-9a-f]{16}", text)
+    assert re.search(r"hidden/kernel\s.*\sok", text)
+    assert "NaN/Inf in 1 tensor(s): hidden/bias (1 NaN, 0 Inf)" in text
+    assert loom_inspect.main([str(path)]) == 1
+    assert "differ from the SHA-256" in capsys.readouterr().err
+
+
+def test_a_file_written_before_digests_is_described_as_unverifiable(tmp_path):
+    path = _saved(tmp_path)
+    rewrite_metadata(path, lambda m: m.update(format_version=1) or m.pop("weights_sha256"))
+    text = loom_inspect.describe(path)
+    assert "format_version: 1" in text and "Weights SHA-256: none recorded (format version 1" in text

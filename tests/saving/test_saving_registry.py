@@ -114,12 +114,58 @@ def test_register_keras_serializable_rejects_classes_without_get_config():
         register_keras_serializable()(type("NoConfig", (), {}))
 
 
-def test_custom_objects_take_precedence_over_built_ins():
-    class LoudDense(layers.Dense):
+class LoudDense(layers.Dense):
+    """Stands for other code passed or registered under a built-in's name."""
+
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("a config naming loom's Dense must never run LoudDense")
+
+
+@pytest.fixture
+def registered_loud_dense():
+    """LoudDense registered under a built-in's short name and under a name of its own."""
+    for name in ("SavingTests>Dense", "SavingTests>Loud"):
+        register_keras_serializable(*name.split(">"))(LoudDense)
+    yield
+    for name in ("SavingTests>Dense", "SavingTests>Loud"):
+        loom.saving.get_custom_objects().pop(name)
+
+
+@pytest.mark.parametrize("module", ["loom.layers", "keras.layers", None])
+def test_a_config_naming_a_built_in_gets_the_built_in_whatever_custom_objects_hold(module, registered_loud_dense):
+    entry = {**serialize_keras_object(layers.Dense(3)), "module": module}
+    if module == "keras.layers":
+        entry["registered_name"] = "Dense"  # as Keras writes a built-in
+    assert type(deserialize_keras_object(entry, custom_objects={"Dense": LoudDense})) is layers.Dense
+    with loom.saving.custom_object_scope({"Dense": LoudDense}):
+        assert type(deserialize_keras_object(entry)) is layers.Dense
+
+
+def test_a_model_file_of_built_ins_loads_them_whatever_custom_objects_hold(tmp_path, registered_loud_dense):
+    path = _saved_model(tmp_path)
+    model = loom.models.load_model(path, custom_objects={"Dense": LoudDense, "Adam": LoudDense})
+    assert type(model.get_layer("dense")) is layers.Dense and type(model.optimizer) is optimizers.Adam
+
+
+def test_a_registered_name_posing_as_a_built_in_is_refused(tmp_path, registered_loud_dense):
+    entry = {**serialize_keras_object(layers.Dense(3)), "registered_name": "SavingTests>Loud"}
+    with pytest.raises(loom.saving.ConfigError, match="registered_name='SavingTests>Loud'.*built-in"):
+        deserialize_keras_object(entry)
+    path = _saved_model(tmp_path)
+    _rewrite(path, lambda config: config["config"]["layers"][1].update(registered_name="SavingTests>Loud"))
+    with pytest.raises(loom.saving.ConfigError, match="loom refuses to let a registered object stand in"):
+        loom.models.load_model(path)
+
+
+def test_your_own_class_named_like_a_built_in_still_loads_through_custom_objects():
+    class Dense(layers.Dense):  # the user's own class, written with the user's module
         pass
 
-    rebuilt = deserialize_keras_object(serialize_keras_object(layers.Dense(3)), custom_objects={"Dense": LoudDense})
-    assert type(rebuilt) is LoudDense
+    entry = json.loads(json.dumps(serialize_keras_object(Dense(3))))
+    assert entry["module"] == __name__ and entry["class_name"] == "Dense"
+    assert type(deserialize_keras_object(entry, custom_objects={"Dense": Dense})) is Dense
+    with pytest.raises(UnknownObjectError):
+        deserialize_keras_object(entry)
 
 
 @pytest.mark.parametrize(
@@ -174,8 +220,9 @@ def test_public_names_of_loom_saving_are_pinned():
     public = sorted(name for name in dir(loom.saving) if not name.startswith("_"))
     modules = {name for name in public if type(getattr(loom.saving, name)).__name__ == "module"}
     assert sorted(set(public) - modules) == [
-        "ArchiveError", "ConfigError", "CustomObjectScope", "SavingError", "SerializationError",
-        "UnknownObjectError", "UnsafeCodeError", "WeightsFileError", "WeightsMismatchError", "atomic_open",
+        "ArchiveError", "ConfigError", "CustomObjectScope", "IntegrityError", "NonFiniteWeightsError",
+        "SavingError", "SerializationError", "UnknownObjectError", "UnsafeCodeError", "WeightsFileError",
+        "WeightsMismatchError", "atomic_open",
         "custom_object_scope", "deserialize_keras_object", "get_custom_objects", "get_model_state",
         "get_registered_name", "get_registered_object", "load_model", "load_safetensors", "load_weights",
         "model_from_json", "read_archive", "register_keras_serializable", "save_model", "save_safetensors",
