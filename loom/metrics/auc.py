@@ -128,6 +128,12 @@ class AUC(Metric):
         """The thresholds, including the -epsilon and 1 + epsilon ends."""
         return list(self._thresholds)
 
+    def build(self, y_true_shape, y_pred_shape) -> None:
+        """Creates the multi-label counts from the predictions' shape (see ``Metric.build``)."""
+        del y_true_shape  # the labels have the predictions' shape
+        if not self._built:
+            self._build(tuple(y_pred_shape))
+
     def _build(self, shape) -> None:
         """Creates the four count variables: ``(T,)``, or ``(T, num_labels)`` with multi_label."""
         if self.multi_label:

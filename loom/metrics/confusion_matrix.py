@@ -44,6 +44,22 @@ def _is_sequence(value) -> bool:
     return isinstance(value, (list, tuple, np.ndarray, jax.Array))
 
 
+def check_class_id(owner: str, class_id: int, shape: tuple) -> None:
+    """Raises unless predictions of ``shape`` have a class axis (the last) holding ``class_id``."""
+    if len(shape) < 2:
+        raise ValueError(
+            f"{owner} has class_id={class_id}, so `y_pred` must have shape "
+            f"(batch_size, num_classes); received shape {shape}. Pass one score per class, or drop "
+            "class_id for a single binary output."
+        )
+    # Out-of-range indices would be clamped silently inside jnp indexing.
+    if not -shape[-1] <= class_id < shape[-1]:
+        raise ValueError(
+            f"{owner} has class_id={class_id}, but `y_pred` has {shape[-1]} classes "
+            f"(shape {shape}). Pass a class index below {shape[-1]}."
+        )
+
+
 def is_evenly_distributed(thresholds) -> bool:
     """Whether ``thresholds`` are ``[0, 1/(n-1), ..., 1]`` for some n >= 3 (the fast bucket path applies)."""
     count = len(thresholds)

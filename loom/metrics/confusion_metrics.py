@@ -170,7 +170,7 @@ class _PrecisionRecallBase(Metric):
             sample_weight: optional weights broadcastable to ``y_true``.
         """
         if self.class_id is not None:
-            self._check_class_id(jnp.shape(y_pred))
+            cm.check_class_id(self._owner(), self.class_id, jnp.shape(y_pred))
         cm.update_confusion_matrix_variables(
             {cm.TRUE_POSITIVES: self.true_positives, self._error: self._errors},
             y_true,
@@ -182,20 +182,6 @@ class _PrecisionRecallBase(Metric):
             sample_weight=sample_weight,
             owner=self._owner(),
         )
-
-    def _check_class_id(self, shape: tuple) -> None:
-        if len(shape) < 2:
-            raise ValueError(
-                f"{self._owner()} has class_id={self.class_id}, so `y_pred` must have shape "
-                f"(batch_size, num_classes); received shape {shape}. Pass one score per class, or drop "
-                "class_id for a single binary output."
-            )
-        # Out-of-range indices would be clamped silently inside jnp indexing.
-        if not -shape[-1] <= self.class_id < shape[-1]:
-            raise ValueError(
-                f"{self._owner()} has class_id={self.class_id}, but `y_pred` has {shape[-1]} classes "
-                f"(shape {shape}). Pass a class index below {shape[-1]}."
-            )
 
     def result(self):
         tp = self.true_positives.value

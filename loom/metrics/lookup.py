@@ -3,31 +3,50 @@
 import inspect
 from typing import Any, Union
 
+from loom import losses
 from loom.metrics import accuracy_metrics as acc
 from loom.metrics import confusion_metrics as conf
+from loom.metrics import correlation_metrics as corr
+from loom.metrics import hinge_metrics as hinge
+from loom.metrics import iou_metrics as iou
+from loom.metrics import probabilistic_metrics as prob
 from loom.metrics import regression_metrics as reg
+from loom.metrics import sensitivity_specificity as operating_point
 from loom.metrics.auc import AUC
+from loom.metrics.f_score_metrics import F1Score, FBetaScore
 from loom.metrics.metric import Metric
+from loom.metrics.r2_score import R2Score
 from loom.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum, serialize_function
 from loom.utils.lookup import unknown_name
 from loom.utils.naming import to_snake_case
 
 MetricLike = Union[Metric, str, dict, type, Any, None]
 
+# Keras 3's keras.metrics.ALL_OBJECTS: the classes found by name (and snake-cased name).
 _CLASSES = (
     Metric, Mean, Sum, MeanMetricWrapper,
     reg.MeanSquaredError, reg.RootMeanSquaredError, reg.MeanAbsoluteError,
-    reg.MeanAbsolutePercentageError, reg.MeanSquaredLogarithmicError,
+    reg.MeanAbsolutePercentageError, reg.MeanSquaredLogarithmicError, reg.CosineSimilarity,
+    reg.LogCoshError, R2Score,
     AUC, conf.FalseNegatives, conf.FalsePositives, conf.Precision, conf.Recall, conf.TrueNegatives,
-    conf.TruePositives,
+    conf.TruePositives, operating_point.PrecisionAtRecall, operating_point.RecallAtPrecision,
+    operating_point.SensitivityAtSpecificity, operating_point.SpecificityAtSensitivity,
+    corr.ConcordanceCorrelation, corr.PearsonCorrelation,
+    hinge.Hinge, hinge.SquaredHinge, hinge.CategoricalHinge,
+    prob.KLDivergence, prob.Poisson, prob.BinaryCrossentropy, prob.CategoricalCrossentropy,
+    prob.SparseCategoricalCrossentropy,
     acc.Accuracy, acc.BinaryAccuracy, acc.CategoricalAccuracy, acc.SparseCategoricalAccuracy,
     acc.TopKCategoricalAccuracy, acc.SparseTopKCategoricalAccuracy,
+    F1Score, FBetaScore,
+    iou.IoU, iou.BinaryIoU, iou.MeanIoU, iou.OneHotIoU, iou.OneHotMeanIoU,
 )  # fmt: skip
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 # Short names Keras 3 also resolves (to the classes, named after the class).
 _BY_NAME.update(
     {
+        "bce": prob.BinaryCrossentropy,
+        "BCE": prob.BinaryCrossentropy,
         "mse": reg.MeanSquaredError,
         "MSE": reg.MeanSquaredError,
         "mae": reg.MeanAbsoluteError,
@@ -38,6 +57,7 @@ _BY_NAME.update(
         "MSLE": reg.MeanSquaredLogarithmicError,
     }
 )
+# The functions keras.metrics exports, for function configs ({"class_name": "function", ...}).
 _FUNCTIONS = {
     fn.__name__: fn
     for fn in (
@@ -45,6 +65,11 @@ _FUNCTIONS = {
         acc.top_k_categorical_accuracy, acc.sparse_top_k_categorical_accuracy,
         reg.mean_squared_error, reg.mean_absolute_error,
         reg.mean_absolute_percentage_error, reg.mean_squared_logarithmic_error,
+        corr.pearson_correlation, corr.concordance_correlation,
+        losses.binary_crossentropy, losses.binary_focal_crossentropy, losses.categorical_crossentropy,
+        losses.categorical_focal_crossentropy, losses.sparse_categorical_crossentropy,
+        losses.hinge, losses.squared_hinge, losses.categorical_hinge,
+        losses.huber, losses.kl_divergence, losses.log_cosh, losses.poisson,
     )
 }  # fmt: skip
 
@@ -94,6 +119,19 @@ def _object_name(obj) -> str:
     return to_snake_case(getattr(obj, "__name__", None) or type(obj).__name__)
 
 
+def _required_arguments(cls) -> list:
+    """The constructor arguments of ``cls`` without a default (``IoU``: num_classes, target_class_ids)."""
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [
+        p.name
+        for p in parameters
+        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+
+
 def serialize(metric) -> dict | None:
     """The metric's config dict: ``module``, ``class_name``, ``config``, ``registered_name``.
 
@@ -138,7 +176,16 @@ def deserialize(config, custom_objects: dict | None = None):
     """
     if isinstance(config, str):
         found = _lookup_class(config, custom_objects)
-        return found() if inspect.isclass(found) else found
+        if not inspect.isclass(found):
+            return found
+        required = _required_arguments(found)
+        if required:
+            raise ValueError(
+                f"Metric '{config}' ({found.__name__}) needs arguments that a name cannot give: "
+                f"{', '.join(required)}. Pass an instance instead, e.g. "
+                f"{found.__name__}({', '.join(f'{a}=...' for a in required)})."
+            )
+        return found()
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
             "metrics.deserialize expects a name or a dict with 'class_name' and 'config' "

@@ -108,6 +108,22 @@ class Metric:
         """Alias of ``add_variable`` kept by Keras for backward compatibility."""
         return self.add_variable(shape, initializer, dtype=dtype, name=name)
 
+    def build(self, y_true_shape, y_pred_shape) -> None:
+        """Creates the state whose shape follows from the data; most metrics have none.
+
+        Metrics that keep one value per output column (``F1Score``, ``R2Score``,
+        ``AUC(multi_label=True)``) cannot size their variables at construction.
+        The first eager ``update_state`` creates them; a compiled step cannot, as
+        its state is fixed before tracing, so the training engine calls ``build``
+        with one batch's shapes first (Keras runs ``update_state`` on symbolic
+        data for the same purpose). Calling it again does nothing.
+
+        Args:
+            y_true_shape: shape of one batch of labels, e.g. ``(32, 10)``.
+            y_pred_shape: shape of one batch of predictions.
+        """
+        del y_true_shape, y_pred_shape  # fixed-shape state: nothing to create
+
     # --- eager API -----------------------------------------------------------
     def update_state(self, *args, **kwargs):
         """Accumulates the statistics of one batch into the state variables."""
@@ -149,7 +165,7 @@ class Metric:
                 f"{self._owner()} created variables inside stateless_update_state, so the state "
                 "passed in cannot hold them. Create them first: "
                 "give their shapes at construction (e.g. AUC(multi_label=True, num_labels=10)), or call "
-                "update_state once on a sample batch and then reset_state()."
+                "metric.build(y_true_shape, y_pred_shape) with one batch's shapes."
             )
         return [scope.get_current_value(v) for v in variables]
 

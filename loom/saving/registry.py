@@ -216,6 +216,10 @@ def builtin_function_name(function) -> tuple | None:
     if not isinstance(name, str) or name == "<lambda>":
         return None
     for module, family in (("loom.activations", activations), ("loom.losses", losses), ("loom.metrics", metrics)):
+        # A metric-only function (binary_accuracy) shares its name with a class the family's
+        # deserialize returns, so the module's own attribute is asked first.
+        if getattr(family, name, None) is function:
+            return module, name
         try:
             if family.deserialize(name) is function:
                 return module, name
@@ -235,6 +239,12 @@ def builtin_function(name: str, category: str | None):
         "losses": (losses.deserialize,),
         "metrics": (metrics.deserialize,),
     }.get(category, (activations.deserialize, losses.deserialize, metrics.deserialize))
+    modules = {"activations": (activations,), "losses": (losses,), "metrics": (metrics,)}.get(
+        category, (activations, losses, metrics)
+    )
+    for module in modules:
+        if inspect.isfunction(getattr(module, name, None)):
+            return getattr(module, name)
     for deserialize in families:
         try:
             found = deserialize(name)

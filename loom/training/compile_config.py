@@ -8,6 +8,7 @@ compiled step uses as pure functions (metric state is a flat list of arrays).
 import difflib
 
 import jax.numpy as jnp
+import numpy as np
 
 from loom import losses as losses_module
 from loom import metrics as metrics_module
@@ -107,6 +108,9 @@ class CompileMetrics(MetricState):
                     if any(metric is m for _, m, _, _ in self.entries):
                         # One metric object given for two outputs: each needs its own state.
                         metric = type(metric).from_config(metric.get_config())
+                    if y_pred[index] is not None and hasattr(metric, "build"):
+                        # Metrics sized by the data (F1Score, R2Score) make their variables now.
+                        metric.build(tuple(np.shape(y_true[index])), tuple(y_pred[index].shape))
                     # The log name is kept apart: a user's metric object keeps its own name.
                     name = self._unique_name(metric.name, index, is_weighted, taken)
                     self.entries.append((index, metric, is_weighted, name))

@@ -40,6 +40,15 @@ class _Counter(metrics.Metric):
         ("top_k_categorical_accuracy", "TopKCategoricalAccuracy", "top_k_categorical_accuracy"),
         ("root_mean_squared_error", "RootMeanSquaredError", "root_mean_squared_error"),
         ("true_positives", "TruePositives", "true_positives"),
+        ("bce", "BinaryCrossentropy", "binary_crossentropy"),
+        ("f1_score", "F1Score", "f1_score"),
+        ("f_beta_score", "FBetaScore", "fbeta_score"),
+        ("categorical_crossentropy", "CategoricalCrossentropy", "categorical_crossentropy"),
+        ("kl_divergence", "KLDivergence", "kl_divergence"),
+        ("LogCoshError", "LogCoshError", "logcosh"),
+        ("r2_score", "R2Score", "r2_score"),
+        ("hinge", "Hinge", "hinge"),
+        ("pearson_correlation", "PearsonCorrelation", "pearson_correlation"),
     ],
 )
 def test_get_resolves_names_as_keras_does(keras, identifier, cls, name):
@@ -83,6 +92,22 @@ def test_uninterpretable_identifier_is_named():
     message = r"Cannot serialize metric 5: expected a loom.metrics.Metric or a metric function"
     with pytest.raises(ValueError, match=message):
         metrics.serialize(5)
+
+
+def test_names_of_metrics_that_need_arguments_say_so():
+    message = (
+        r"Metric 'mean_io_u' \(MeanIoU\) needs arguments that a name cannot give: num_classes\. "
+        r"Pass an instance instead, e.g\. MeanIoU\(num_classes=\.\.\.\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        metrics.get("mean_io_u")
+    with pytest.raises(ValueError, match=r"PrecisionAtRecall\(recall=\.\.\.\)"):
+        metrics.get("PrecisionAtRecall")
+
+
+def test_new_metric_functions_deserialize_from_function_configs():
+    for fn in (metrics.pearson_correlation, metrics.huber, metrics.binary_focal_crossentropy):
+        assert metrics.deserialize(json.loads(json.dumps(metrics.serialize(fn)))) is fn
 
 
 ROUND_TRIPS = [
@@ -192,18 +217,26 @@ def test_resolve_accuracy_needs_a_batch_axis():
 def test_public_names_are_pinned():
     public = sorted(name for name in dir(metrics) if not name.startswith("_"))
     modules = {
-        "accuracy_metrics", "auc", "confusion_matrix", "confusion_metrics", "lookup", "metric", "reduction_metrics",
-        "regression_metrics",
+        "accuracy_metrics", "auc", "confusion_matrix", "confusion_metrics", "correlation_metrics", "f_score_metrics",
+        "hinge_metrics", "iou_metrics", "lookup", "metric", "probabilistic_metrics", "r2_score", "reduction_metrics",
+        "regression_metrics", "sensitivity_specificity",
     }  # fmt: skip
     assert sorted(set(public) - modules) == sorted([
-        "AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "FalseNegatives", "FalsePositives",
-        "Mean", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
-        "MeanSquaredLogarithmicError", "Metric", "Precision", "Recall", "RootMeanSquaredError",
-        "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "Sum", "TopKCategoricalAccuracy",
-        "TrueNegatives", "TruePositives", "binary_accuracy", "categorical_accuracy", "deserialize", "get",
-        "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
-        "mean_squared_logarithmic_error", "resolve_accuracy", "serialize", "sparse_categorical_accuracy",
-        "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
+        "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU", "CategoricalAccuracy",
+        "CategoricalCrossentropy", "CategoricalHinge", "ConcordanceCorrelation", "CosineSimilarity", "F1Score",
+        "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "IoU", "KLDivergence", "LogCoshError", "Mean",
+        "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanIoU", "MeanMetricWrapper", "MeanSquaredError",
+        "MeanSquaredLogarithmicError", "Metric", "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "Poisson",
+        "Precision", "PrecisionAtRecall", "R2Score", "Recall", "RecallAtPrecision", "RootMeanSquaredError",
+        "SensitivityAtSpecificity", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
+        "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity", "SquaredHinge", "Sum",
+        "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "binary_accuracy", "binary_crossentropy",
+        "binary_focal_crossentropy", "categorical_accuracy", "categorical_crossentropy",
+        "categorical_focal_crossentropy", "categorical_hinge", "concordance_correlation", "deserialize", "get",
+        "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+        "mean_squared_error", "mean_squared_logarithmic_error", "pearson_correlation", "poisson",
+        "resolve_accuracy", "serialize", "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+        "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
     ])  # fmt: skip
     keras_names = set(dir(__import__("keras").metrics))
     assert set(public) - modules - {"resolve_accuracy"} <= keras_names
