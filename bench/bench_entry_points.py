@@ -85,7 +85,7 @@ class Seed:
         return model
 
     # --- fit -----------------------------------------------------------------------
-    def fit(self, rounds, epochs=3):
+    def fit(self, rounds, epochs=8):
         x, y = self.case.x, self.case.y
         runners, first = {}, {}
         first["loom"], runners["loom"] = common.loom_fit_runner(self.loom, x, y, 32)

@@ -11,30 +11,24 @@ import numpy as np
 
 from loom import ops
 from loom import random as loom_random
+from loom.config.defaults import backend as backend
+from loom.config.defaults import epsilon as epsilon
+from loom.config.defaults import floatx as floatx
+from loom.config.defaults import image_data_format as image_data_format
+from loom.config.defaults import set_epsilon as set_epsilon
+from loom.config.defaults import set_floatx as set_floatx
+from loom.config.defaults import set_image_data_format as set_image_data_format
 from loom.graph import topology
 from loom.graph.replay import replay
 from loom.graph.symbolic_tensor import SymbolicTensor
 from loom.layers import call_context
-from loom.ops.config import epsilon as epsilon
-from loom.ops.config import set_epsilon as set_epsilon
 from loom.state.seed_generator import draw_key
 from loom.state.stateless_scope import StatelessScope
 from loom.state.variable import Variable
 from loom.utils import naming
-from loom.utils.dtypes import floatx as floatx
-from loom.utils.dtypes import set_floatx as set_floatx
 
 # --- session, configuration -------------------------------------------------------
-
-
-def backend() -> str:
-    """The name of the array backend: ``"jax"``."""
-    return "jax"
-
-
-def image_data_format() -> str:
-    """The image layout loom uses: always ``"channels_last"``."""
-    return "channels_last"
+# backend, floatx, epsilon and image_data_format (with their setters) come from loom.config.
 
 
 def clear_session() -> None:

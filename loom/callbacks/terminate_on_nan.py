@@ -13,7 +13,9 @@ class TerminateOnNaN(Callback):
 
     In loom the check runs once per compiled chunk. The loss in the logs is
     the epoch's running mean, which stays NaN once any step's loss was NaN, so
-    no bad step goes unnoticed; training stops at the end of that chunk.
+    no bad step goes unnoticed; training stops at the end of that chunk. With
+    ``raise_error=True`` it looks at every batch (one step per compiled call),
+    so the error names the batch whose loss first became non-finite.
 
     Args:
         raise_error: if True, raise a ``RuntimeError`` instead, skipping the
@@ -25,12 +27,15 @@ class TerminateOnNaN(Callback):
     >>> # model.fit(x, y, callbacks=[callback])
     """
 
-    # A NaN mean stays NaN, so one look per chunk of any size finds it.
-    _chunk_level_batch_hooks = True
-
     def __init__(self, raise_error: bool = False):
         super().__init__()
         self.raise_error = raise_error
+
+    @property
+    def _chunk_level_batch_hooks(self) -> bool:
+        # A NaN mean stays NaN, so one look per chunk of any size finds it; only the
+        # error's batch number needs every batch.
+        return not self.raise_error
 
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")

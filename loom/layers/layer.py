@@ -7,6 +7,7 @@ scope (``stateless_call``) the same ``call`` reads its variables from the scope,
 which makes it a pure function for ``jax.jit`` and ``jax.grad``.
 """
 
+import contextlib
 import functools
 import inspect
 
@@ -15,6 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from loom import constraints, initializers, regularizers
+from loom.config import dtype_policies
+from loom.config.dtype_policies import DTypePolicy as DTypePolicy
 from loom.graph import shape_inference
 from loom.graph.call_arguments import any_symbolic
 from loom.graph.keras_mask import get_keras_mask, set_keras_mask
@@ -25,6 +28,7 @@ from loom.layers.input_spec import check_input_spec
 from loom.layers.node_access import NodeAccessMixin
 from loom.ops.operation import Operation
 from loom.state import stateless_scope
+from loom.state.autocast_scope import AutocastScope, get_autocast_scope
 from loom.state.seed_generator import SeedGenerator
 from loom.state.stateless_scope import StatelessScope
 from loom.state import structure_version
@@ -50,24 +54,14 @@ _UNTRACKED = frozenset(
 _JSON_TYPES = (str, int, float, bool, type(None))
 
 
-class DTypePolicy:
-    """Compute and variable dtypes of a layer: ``"float32"`` or ``"mixed_float16"``."""
-
-    def __init__(self, name=None):
-        if isinstance(name, DTypePolicy):
-            name = name.name
-        if isinstance(name, dict):
-            name = name.get("config", {}).get("name", name.get("name"))
-        if name in ("mixed_float16", "mixed_bfloat16"):
-            self.name = name
-            self.compute_dtype = name.split("_")[1]
-            self.variable_dtype = "float32"
-        else:
-            self.name = dtypes.standardize_dtype(name)
-            self.compute_dtype = self.variable_dtype = self.name
-
-    def __repr__(self):
-        return f"<DTypePolicy {self.name}>"
+def _may_hold_tracked(value) -> bool:
+    """Whether an attribute value may be or hold a sublayer, variable or seed generator
+    (anything but plain numbers, strings, flags, and non-empty sequences of them)."""
+    if isinstance(value, _JSON_TYPES):
+        return False
+    if isinstance(value, (list, tuple)) and value:
+        return not all(isinstance(item, _JSON_TYPES) for item in value)
+    return isinstance(value, (list, tuple, dict, Layer, Variable, SeedGenerator))
 
 
 def _shape_structure(x):
@@ -114,13 +108,21 @@ class Layer(NodeAccessMixin, Operation):
     Args:
         activity_regularizer: penalty on the layer's outputs, added to the loss.
         trainable: whether the layer's weights are updated by training.
-        dtype: dtype of weights and computation (or ``"mixed_float16"``).
-        autocast: cast floating inputs to the compute dtype.
+        dtype: a dtype policy: a dtype name (weights and computation in it),
+            ``"mixed_float16"``/``"mixed_bfloat16"`` (float32 weights, half
+            precision computation), a ``DTypePolicy``, or None for the global
+            policy (``loom.config.set_dtype_policy``).
+        autocast: cast floating inputs (and, under a mixed policy, the float
+            weights read inside ``call``) to the compute dtype.
         name: unique name; defaults to the snake-cased class name (``dense_1``).
         input_shape, batch_input_shape, input_dim, batch_size: for the first
             layer of a ``Sequential`` model, as in tf.keras.
         weights: initial weights, set once the layer is built.
     """
+
+    # Whether __call__ casts floating arguments to the compute dtype; Keras's
+    # functional models turn it off and convert each input to its Input's dtype.
+    _convert_input_args = True
 
     def __new__(cls, *args, **kwargs):
         instance = super().__new__(cls)
@@ -178,7 +180,7 @@ class Layer(NodeAccessMixin, Operation):
         self.built = False
         self._losses = []
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.dtype_policy = DTypePolicy(dtype)
+        self._dtype_policy = dtype_policies.get(dtype)
         self.autocast = autocast
         self.input_spec = None
         if not hasattr(self, "supports_masking"):
@@ -218,8 +220,10 @@ class Layer(NodeAccessMixin, Operation):
                 own.append(value)
                 if value.path == value.name:
                     value.path = f"{self.name}/{value.name}"
+        old = self.__dict__.get(name)
         super().__setattr__(name, value)
-        structure_version.changed()
+        if name == "_trainable" or _may_hold_tracked(value) or _may_hold_tracked(old):
+            structure_version.changed()
 
     def _cached_walk(self, key, walk) -> list:
         """``walk()``, remembered until a layer's attributes or variables change."""
@@ -434,16 +438,47 @@ class Layer(NodeAccessMixin, Operation):
 
     # --- dtypes ---------------------------------------------------------------------
     @property
+    def dtype_policy(self) -> DTypePolicy:
+        """The layer's ``DTypePolicy``; set it with a policy, a name or a dtype."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value) -> None:
+        self._dtype_policy = dtype_policies.get(value)
+
+    @property
     def dtype(self) -> str:
-        return self.dtype_policy.variable_dtype
+        """The dtype of the layer's weights (``variable_dtype``), as in Keras."""
+        return self._dtype_policy.variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        return self.dtype_policy.compute_dtype
+        """The dtype the layer computes in and returns."""
+        return self._dtype_policy.compute_dtype
 
     @property
     def variable_dtype(self) -> str:
-        return self.dtype_policy.variable_dtype
+        """The dtype the layer creates its weights in."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def input_dtype(self) -> str:
+        """The dtype floating inputs are cast to (with ``autocast``)."""
+        return self.compute_dtype
+
+    def _variable_autocast(self):
+        """The autocast scope this layer's ``call`` runs in, by Keras's rule: a mixed
+        layer reads float weights in its compute dtype, a nested layer of another
+        compute dtype switches the scope, and ``autocast=False`` turns it off."""
+        current = get_autocast_scope()
+        if current is not None:
+            if not self.autocast or not dtypes.is_float(self.compute_dtype):
+                return AutocastScope(None)
+            if current.dtype != self.compute_dtype:
+                return AutocastScope(self.compute_dtype)
+        elif self.compute_dtype != self.variable_dtype:
+            return AutocastScope(self.compute_dtype)
+        return contextlib.nullcontext()
 
     # --- losses ---------------------------------------------------------------------
     def add_loss(self, loss) -> None:
@@ -608,10 +643,10 @@ class Layer(NodeAccessMixin, Operation):
 
     def _call_body(self, args, call_kwargs, training):
         """Run ``call`` on concrete (or traced) values inside a call context."""
-        with call_context.enter(self, training) as frame:
+        with call_context.enter(self, training) as frame, self._variable_autocast():
             if frame.entry_layer is self and not stateless_scope.in_stateless_scope():
                 self._clear_losses()
-            args = self._convert_inputs(args)
+            args, call_kwargs = self._convert_inputs(args, call_kwargs)
             outputs = self.call(*args, **call_kwargs)
             if self.activity_regularizer is not None:
                 for output in jax.tree_util.tree_leaves(outputs):
@@ -622,27 +657,17 @@ class Layer(NodeAccessMixin, Operation):
                     self.add_loss(loss)
         return outputs
 
-    def _convert_inputs(self, args):
-        if not args:
-            return args
-        compute_dtype = self.compute_dtype
+    def _convert_inputs(self, args, kwargs):
+        """Arrays for the call's tensor arguments (NumPy arrays and Variables become JAX arrays);
+        with ``autocast``, floating ones in ``input_dtype``, as Keras converts every argument."""
+        policy, autocast, dtype = self._dtype_policy, self.autocast and self._convert_input_args, self.input_dtype
 
         def convert(x):
             if isinstance(x, Variable):
                 x = x.value
-            if isinstance(x, (np.ndarray, np.generic)):
-                x = jnp.asarray(x)
-            if (
-                self.autocast
-                and isinstance(x, jax.Array)
-                and jnp.issubdtype(x.dtype, jnp.floating)
-                and x.dtype != compute_dtype
-            ):
-                x = x.astype(compute_dtype)
-            return x
+            return policy.convert_input(x, autocast, dtype)
 
-        first = jax.tree_util.tree_map(convert, args[0])
-        return (first,) + tuple(args[1:])
+        return jax.tree_util.tree_map(convert, args), jax.tree_util.tree_map(convert, kwargs)
 
     def _symbolic_call(self, args, kwargs, call_kwargs, training):
         outputs = self.compute_output_spec(*args, **call_kwargs)

@@ -6,12 +6,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from loom import random
+from loom.layers.convolutional import arguments
 from loom.layers.input_spec import InputSpec
 from loom.layers.layer import Layer
 from loom.layers.regularization import Dropout
 from loom.state.seed_generator import SeedGenerator
 
-_DATA_FORMATS = ("channels_last", "channels_first")
 # SELU's constants; AlphaDropout sets dropped units to SELU's negative saturation value.
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -36,16 +36,6 @@ def _check_seed(layer, seed):
     return seed
 
 
-def _check_data_format(layer, data_format) -> str:
-    data_format = "channels_last" if data_format is None else data_format
-    if not isinstance(data_format, str) or data_format.lower() not in _DATA_FORMATS:
-        raise ValueError(
-            f"{layer.describe()}: `data_format` must be 'channels_last' or 'channels_first'; "
-            f"received data_format={data_format!r}."
-        )
-    return data_format.lower()
-
-
 class _SpatialDropout(Dropout):
     """Dropout of whole feature maps: one keep/drop draw per sample and channel."""
 
@@ -53,7 +43,7 @@ class _SpatialDropout(Dropout):
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         super().__init__(rate, seed=seed, **kwargs)
-        self.data_format = _check_data_format(self, data_format)
+        self.data_format = arguments.data_format(self, data_format)
         self.input_spec = InputSpec(ndim=self._rank)
 
     def build(self, input_shape):
@@ -97,7 +87,8 @@ class SpatialDropout1D(_SpatialDropout):
     _rank = 3
 
     def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(rate, seed=seed, **kwargs)
+        # Always channels last, whatever image_data_format() says, as in Keras.
+        super().__init__(rate, data_format="channels_last", seed=seed, **kwargs)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -110,8 +101,8 @@ class SpatialDropout2D(_SpatialDropout):
 
     Args:
         rate: fraction of the channels to drop, in [0, 1].
-        data_format: "channels_last" (``(batch, rows, cols, channels)``, the
-            default) or "channels_first".
+        data_format: "channels_last" (``(batch, rows, cols, channels)``) or
+            "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         seed: an int for a reproducible stream of masks.
     """
 
@@ -123,8 +114,8 @@ class SpatialDropout3D(_SpatialDropout):
 
     Args:
         rate: fraction of the channels to drop, in [0, 1].
-        data_format: "channels_last" (``(batch, d1, d2, d3, channels)``, the
-            default) or "channels_first".
+        data_format: "channels_last" (``(batch, d1, d2, d3, channels)``) or
+            "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         seed: an int for a reproducible stream of masks.
     """
 

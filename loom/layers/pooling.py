@@ -16,7 +16,7 @@ class Pooling(Layer):
         strides: int, ``rank`` ints, or None (default) for ``pool_size``.
         padding: "valid" (windows inside the input) or "same" (output size
             ``ceil(size / stride)``; padded positions never enter a max or a mean).
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
 
     Input shape: ``(batch, *spatial, channels)`` (channels last).
     """
@@ -124,7 +124,7 @@ class GlobalPooling(Layer):
     """Max or mean over all spatial axes; the base of GlobalMaxPooling*/GlobalAveragePooling*.
 
     Args:
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         keepdims: keep the spatial axes with size 1 (``(batch, 1, ..., 1, channels)``)
             instead of dropping them (``(batch, channels)``).
     """

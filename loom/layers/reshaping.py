@@ -10,10 +10,9 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
+from loom.layers.convolutional import arguments
 from loom.layers.input_spec import InputSpec
 from loom.layers.layer import Layer
-
-_DATA_FORMATS = ("channels_last", "channels_first")
 
 
 def _is_int(value) -> bool:
@@ -24,7 +23,8 @@ class Flatten(Layer):
     """Flattens each sample to one axis: ``(batch, d1, ..., dn) -> (batch, d1 * ... * dn)``.
 
     Args:
-        data_format: "channels_last" (default) or "channels_first"; with
+        data_format: "channels_last" or "channels_first" (None, the default,
+            uses ``loom.config.image_data_format()``); with
             "channels_first" the channel axis is moved last before flattening,
             so the order of values matches a channels-last model.
 
@@ -34,13 +34,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        data_format = "channels_last" if data_format is None else data_format
-        if not isinstance(data_format, str) or data_format.lower() not in _DATA_FORMATS:
-            raise ValueError(
-                f"{self.describe()}: `data_format` must be 'channels_last' or 'channels_first'; "
-                f"received data_format={data_format!r}."
-            )
-        self.data_format = data_format.lower()
+        self.data_format = arguments.data_format(self, data_format)
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):

@@ -42,7 +42,7 @@ class ZeroPadding(_SpatialLayer):
     Args:
         padding: an int (every side of every spatial axis), ``rank`` ints (both
             sides of each axis) or ``rank`` (before, after) pairs.
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
     """
 
     def __init__(self, padding=1, data_format=None, **kwargs):
@@ -65,7 +65,7 @@ class ZeroPadding1D(ZeroPadding):
 
     Args:
         padding: an int (both sides) or a (before, after) pair; default 1.
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
 
     Example:
         >>> ZeroPadding1D((1, 2))(Input((5, 3))).shape
@@ -105,7 +105,7 @@ class Cropping(_SpatialLayer):
     Args:
         cropping: an int (every side of every spatial axis), ``rank`` ints (both
             sides of each axis) or ``rank`` (before, after) pairs.
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
     """
 
     def __init__(self, cropping=1, data_format=None, **kwargs):
@@ -156,7 +156,8 @@ class Cropping1D(Cropping):
     rank = 1
 
     def __init__(self, cropping=(1, 1), **kwargs):
-        super().__init__(cropping=cropping, data_format=None, **kwargs)
+        # Always channels last, whatever image_data_format() says, as in Keras.
+        super().__init__(cropping=cropping, data_format="channels_last", **kwargs)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -202,7 +203,8 @@ class UpSampling1D(_SpatialLayer):
     rank = 1
 
     def __init__(self, size=2, **kwargs):
-        super().__init__(data_format=None, **kwargs)
+        # Always channels last, whatever image_data_format() says, as in Keras.
+        super().__init__(data_format="channels_last", **kwargs)
         if isinstance(size, bool) or not isinstance(size, int):
             raise TypeError(f"{self.describe()}: `size` must be a positive int; received size={size!r}.")
         self.size = arguments.positive_int(self, size, "size")
@@ -221,7 +223,7 @@ class UpSampling2D(_SpatialLayer):
 
     Args:
         size: an int or (rows, cols) factors; default (2, 2).
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         interpolation: "nearest" (repeat rows and columns), or "bilinear",
             "bicubic", "lanczos3", "lanczos5" (``jax.image.resize``, half-pixel
             centers, as Keras on every backend).
@@ -261,7 +263,7 @@ class UpSampling3D(_SpatialLayer):
 
     Args:
         size: an int or three factors; default (2, 2, 2).
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
     """
 
     rank = 3

@@ -140,11 +140,16 @@ class Model(Trainer, Layer):
         """Write the weights to a safetensors file, atomically; see ``loom.saving.save_weights``."""
         _saving().save_weights(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
-    def load_weights(self, filepath, skip_mismatch: bool = False, convert_dtypes: bool = False) -> None:
+    def load_weights(
+        self, filepath, skip_mismatch: bool = False, convert_dtypes: bool = False, allow_nonfinite: bool = True
+    ) -> None:
         """Load weights saved by ``save_weights`` or ``save``, matched by the model's layer
         structure as Keras matches them (a rebuilt model with new auto-names loads them);
-        mismatches raise an error listing them (see ``loom.saving.load_weights``)."""
-        _saving().load_weights(self, filepath, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes)
+        mismatches raise an error listing them (see ``loom.saving.load_weights``).
+        NaN or Inf in the file warns, or raises with ``allow_nonfinite=False``."""
+        _saving().load_weights(
+            self, filepath, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes, allow_nonfinite=allow_nonfinite
+        )
 
     def to_json(self, **kwargs) -> str:
         """The architecture as JSON, for ``loom.models.model_from_json``."""

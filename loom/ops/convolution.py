@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from loom.config.defaults import image_data_format
 from loom.ops.core import convert_to_tensor as _t
 from loom.ops.operation import symbolic_op
 
@@ -22,9 +23,9 @@ _PADDINGS = ("valid", "same")
 
 
 def _standardize_data_format(data_format, caller: str = "ops") -> str:
-    """``"channels_last"`` for None (loom's image data format), else the lower-cased value, checked."""
+    """The configured ``image_data_format()`` for None, else the lower-cased value, checked."""
     if data_format is None:
-        return "channels_last"
+        return image_data_format()
     if not isinstance(data_format, str) or data_format.lower() not in _DATA_FORMATS:
         raise ValueError(
             f"{caller}: `data_format` must be 'channels_last' or 'channels_first'; "
@@ -103,7 +104,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             groups is ``channels // kernel.shape[-2]``.
         strides: int or one int per spatial axis.
         padding: "valid" (no padding) or "same" (output size ``ceil(size / stride)``).
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         dilation_rate: int or one int per spatial axis (atrous convolution).
 
     Returns:
@@ -284,7 +285,7 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
         pool_size: int or one int per spatial axis.
         strides: int, one int per axis, or None for ``pool_size``.
         padding: "valid" or "same" (padded values never win the maximum).
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
     """
     inputs = _t(inputs)
     data_format = _standardize_data_format(data_format, "ops.max_pool")

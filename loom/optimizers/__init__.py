@@ -8,6 +8,7 @@ from loom.optimizers.adam import AdamW as AdamW
 from loom.optimizers.adamax import Adamax as Adamax
 from loom.optimizers.ftrl import Ftrl as Ftrl
 from loom.optimizers.lion import Lion as Lion
+from loom.optimizers.loss_scale_optimizer import LossScaleOptimizer as LossScaleOptimizer
 from loom.optimizers.nadam import Nadam as Nadam
 from loom.optimizers.optimizer import Optimizer as Optimizer
 from loom.optimizers.rmsprop import RMSprop as RMSprop

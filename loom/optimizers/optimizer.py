@@ -362,24 +362,23 @@ class Optimizer:
                 f"To call `stateless_apply`, {cls} must be built (i.e. its variables must have been created). "
                 "You can build it via `optimizer.build(trainable_variables)`."
             )
-        if len(optimizer_variables) != len(self._variables):
+        variables = self.variables
+        if len(optimizer_variables) != len(variables):
             raise ValueError(
                 f"`optimizer_variables` must hold one array per {cls}().variables entry: expected "
-                f"{len(self._variables)}, received {len(optimizer_variables)}."
+                f"{len(variables)}, received {len(optimizer_variables)}."
             )
         if len(trainable_variables) != len(self._trainable_variables):
             raise ValueError(
                 f"`trainable_variables` must hold one array per variable the optimizer was built with: "
                 f"expected {len(self._trainable_variables)}, received {len(trainable_variables)}."
             )
-        mapping = list(zip(self._trainable_variables, trainable_variables)) + list(
-            zip(self._variables, optimizer_variables)
-        )
+        mapping = list(zip(self._trainable_variables, trainable_variables)) + list(zip(variables, optimizer_variables))
         with StatelessScope(mapping) as scope:
             self.apply(grads)
         return (
             [scope.get_current_value(v) for v in self._trainable_variables],
-            [scope.get_current_value(v) for v in self._variables],
+            [scope.get_current_value(v) for v in variables],
         )
 
     def _standardize_gradient(self, gradient, variable):
@@ -517,8 +516,15 @@ class Optimizer:
         ]
 
     def scale_loss(self, loss):
-        """The loss times ``loss_scale_factor`` (gradients are divided by it in ``apply``)."""
+        """The loss to differentiate: times ``loss_scale_factor`` if set (``apply`` divides the
+        gradients by it), else unchanged. A training step calls this before taking gradients."""
         return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    def stateless_scale_loss(self, optimizer_variables, loss):
+        """The pure form of ``scale_loss``: reads the optimizer's state (a loss scale) from
+        ``optimizer_variables``, arrays in the order of ``variables`` (jit-safe)."""
+        with StatelessScope(list(zip(self.variables, optimizer_variables))):
+            return self.scale_loss(loss)
 
     def finalize_variable_values(self, var_list) -> None:
         """With ``use_ema``, overwrites the variables with their moving averages."""
@@ -542,12 +548,12 @@ class Optimizer:
                 "`optimizer.build(trainable_variables)` to create the optimizer weights first."
             )
         weights = list(weights)
-        if len(weights) != len(self._variables):
+        if len(weights) != len(self.variables):
             raise ValueError(
-                f"set_weights expects {len(self._variables)} arrays (one per optimizer variable); "
+                f"set_weights expects {len(self.variables)} arrays (one per optimizer variable); "
                 f"received {len(weights)}."
             )
-        for variable, weight in zip(self._variables, weights):
+        for variable, weight in zip(self.variables, weights):
             if tuple(np.shape(weight)) != variable.shape:
                 raise ValueError(
                     f"Optimizer variable '{variable.path}' has shape {variable.shape}, not compatible with the "
@@ -556,19 +562,19 @@ class Optimizer:
             variable.assign(weight)
 
     def save_own_variables(self, store) -> None:
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(self.variables):
             store[str(i)] = variable.numpy()
 
     def load_own_variables(self, store) -> None:
-        if len(store.keys()) != len(self._variables):
+        if len(store.keys()) != len(self.variables):
             hint = " This is likely because the optimizer has not been called/built yet." if not self.built else ""
             warnings.warn(
-                f"Skipping variable loading for optimizer '{self.name}', because it has {len(self._variables)} "
+                f"Skipping variable loading for optimizer '{self.name}', because it has {len(self.variables)} "
                 f"variables whereas the saved optimizer has {len(store.keys())} variables.{hint}",
                 stacklevel=2,
             )
             return
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(self.variables):
             variable.assign(store[str(i)])
 
     # --- config ---------------------------------------------------------------------

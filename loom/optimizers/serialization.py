@@ -8,16 +8,17 @@ from loom.optimizers.adam import Adam, AdamW
 from loom.optimizers.adamax import Adamax
 from loom.optimizers.ftrl import Ftrl
 from loom.optimizers.lion import Lion
+from loom.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from loom.optimizers.nadam import Nadam
 from loom.optimizers.optimizer import Optimizer
 from loom.optimizers.rmsprop import RMSprop
 from loom.optimizers.sgd import SGD
 from loom.utils.lookup import unknown_name
 
-_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl)
+_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, LossScaleOptimizer)
 # Keras matches built-in names case-insensitively ("adam", "Adam", "RMSprop", "rmsprop").
 _BY_NAME = {cls.__name__.lower(): cls for cls in _CLASSES}
-_KERAS_ONLY = ("adafactor", "lamb", "muon", "lossscaleoptimizer", "multioptimizer", "schedulefreeadamw")
+_KERAS_ONLY = ("adafactor", "lamb", "muon", "multioptimizer", "schedulefreeadamw")
 
 
 def _lookup(name: str, custom_objects: dict | None):

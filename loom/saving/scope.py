@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 
+from loom.config import switches
 from loom.saving.errors import ConfigError
 from loom.state import variable as variable_module
 
@@ -69,7 +70,8 @@ class LoadingScope:
 
     def __init__(self, arrays=None, safe_mode: bool = True, custom_objects: dict | None = None):
         self._arrays = arrays
-        self.safe_mode = bool(safe_mode)
+        # keras.config.enable_unsafe_deserialization() turns safe mode off everywhere, as in Keras.
+        self.safe_mode = bool(safe_mode) and not switches.is_unsafe_deserialization_enabled()
         self.custom_objects = dict(custom_objects or {})
         self.used_keys = set()
         # Bytes of variables the model being built may still create (None: no limit).

@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from loom.state import stateless_scope, structure_version
+from loom.state import autocast_scope, stateless_scope, structure_version
 from loom.utils.dtypes import standardize_dtype
 
 _TRACER_ASSIGN_MESSAGE = """\
@@ -35,6 +35,8 @@ class Variable:
         shape: required when ``initializer`` is a callable.
         dtype: defaults to the dtype of an initial array, else floatx.
         trainable: whether the optimizer updates it.
+        autocast: whether reads inside a mixed-precision layer's ``call`` give
+            the layer's compute dtype (see ``autocast_scope``).
         name: short name, e.g. ``"kernel"``.
         constraint: a callable applied to the value after each optimizer update.
         regularizer: a callable giving a penalty added to the training loss.
@@ -109,7 +111,10 @@ class Variable:
     @property
     def value(self):
         scoped = stateless_scope.lookup_variable(self)
-        return self._value if scoped is None else scoped
+        value = self._value if scoped is None else scoped
+        # Inside a mixed-precision layer's call, read in its compute dtype (see autocast_scope).
+        scope = autocast_scope.get_autocast_scope()
+        return scope.maybe_cast(value) if scope is not None and self.autocast else value
 
     @property
     def shape(self) -> tuple:

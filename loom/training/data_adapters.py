@@ -10,7 +10,7 @@ import numpy as np
 from loom.graph.symbolic_tensor import SymbolicTensor
 
 
-def _as_array(value, what: str):
+def _as_array(value, what: str, label: str = "x"):
     if isinstance(value, SymbolicTensor):
         raise TypeError(
             f"{what} received a symbolic tensor ({value!r}); pass NumPy or JAX arrays with data. "
@@ -19,8 +19,13 @@ def _as_array(value, what: str):
     if isinstance(value, jax.Array):
         return value
     array = np.asarray(value)
-    if array.dtype == object:
-        raise TypeError(f"{what} received data that is not a numeric array: {type(value).__name__}.")
+    if array.dtype.kind in "USO":
+        kind = "strings" if array.dtype.kind in "US" else "Python objects"
+        raise TypeError(
+            f"{what}: `{label}` must be numeric; received an array of {kind} (dtype {array.dtype}, from "
+            f"{type(value).__name__}). Convert it to numbers first (e.g. map strings to integer ids, or "
+            "np.asarray(data, dtype='float32') for nested lists of numbers)."
+        )
     if array.dtype == np.float64:
         array = array.astype(np.float32)
     return array
@@ -146,13 +151,13 @@ def standardize_targets(y, output_names: list, what: str) -> list:
             raise ValueError(
                 f"{what} received targets for unknown outputs {unknown}; the model's outputs are {output_names}."
             )
-        return [None if y.get(name) is None else _as_array(y[name], what) for name in output_names]
+        return [None if y.get(name) is None else _as_array(y[name], what, "y") for name in output_names]
     if isinstance(y, (list, tuple)) and count > 1:
         if len(y) != count:
             raise ValueError(
                 f"{what} expects {count} target arrays (one per output {output_names}); received {len(y)}."
             )
-        return [None if v is None else _as_array(v, what) for v in y]
+        return [None if v is None else _as_array(v, what, "y") for v in y]
     if isinstance(y, (list, tuple)) and count == 1 and len(y) == 1 and not _is_nested_numbers(y):
         y = y[0]
     if count > 1:
@@ -160,21 +165,24 @@ def standardize_targets(y, output_names: list, what: str) -> list:
             f"{what} received one target array but the model has {count} outputs {output_names}; "
             "pass a list with one array per output, or a dict keyed by output name."
         )
-    return [_as_array(y, what)]
+    return [_as_array(y, what, "y")]
 
 
 def standardize_sample_weight(sample_weight, output_names: list, what: str) -> list | None:
     if sample_weight is None:
         return None
     if isinstance(sample_weight, dict):
-        return [None if sample_weight.get(n) is None else _as_array(sample_weight[n], what) for n in output_names]
+        return [
+            None if sample_weight.get(n) is None else _as_array(sample_weight[n], what, "sample_weight")
+            for n in output_names
+        ]
     if isinstance(sample_weight, (list, tuple)) and len(output_names) > 1 and not _is_nested_numbers(sample_weight):
         if len(sample_weight) != len(output_names):
             raise ValueError(
                 f"{what}: `sample_weight` has {len(sample_weight)} arrays for {len(output_names)} outputs."
             )
-        return [None if w is None else _as_array(w, what) for w in sample_weight]
-    weights = _as_array(sample_weight, what).astype(np.float32)
+        return [None if w is None else _as_array(w, what, "sample_weight") for w in sample_weight]
+    weights = _as_array(sample_weight, what, "sample_weight").astype(np.float32)
     return [weights] * len(output_names)
 
 

@@ -14,6 +14,7 @@ import jax
 import numpy as np
 
 from loom.training import data_adapters, row_chunks
+from loom.training.interrupt_guard import deferred_interrupt
 from loom.training.step import epoch_order
 
 
@@ -75,10 +76,11 @@ def train_epoch(
         count, with_tail = split_chunk(step, size, full_batches, tail)
         callback_list.on_train_batch_begin(step)
         started = time.perf_counter()
-        state, results = steps.train_chunk(
-            binding.read(), data, model._run_key(), order, step, count, reset, with_tail, **statics
-        )
-        binding.write(state)
+        with deferred_interrupt():  # the call donates the state until it is written back
+            state, results = steps.train_chunk(
+                binding.read(), data, model._run_key(), order, step, count, reset, with_tail, **statics
+            )
+            binding.write(state)
         logs = to_host(results)
         if not reset and count:  # the first call may include compiling
             per_step = (time.perf_counter() - started) / count

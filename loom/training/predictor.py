@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from loom import callbacks as callbacks_module
+from loom.config import run_limits
 from loom.training import data_adapters, row_chunks
 from loom.training.step import SLOW_IN_CPU_LOOPS, uses_primitives
 from loom.training.step_adapter import StepAdapter, uses_builtin
@@ -104,12 +105,16 @@ class Predictor:
         """
         what = f"Model '{self.name}'.predict"
         data_adapters.require_data(x, what)
+        steps = run_limits.capped_steps(steps)
         if not data_adapters.is_array_data(x):
             return self._predict_iterable(x, steps, what, self._predict_callbacks(callbacks, verbose, steps))
         x = data_adapters.convert_inputs(self, x, what)
         self._ensure_built(x)
         count = data_adapters.validate_inputs(self, x, what)
         batch_size = self._resolve_batch_size(batch_size)
+        if steps is not None and steps * batch_size < count:  # as Keras: only the first `steps` batches
+            count = steps * batch_size
+            x = data_adapters.slice_rows(x, 0, count)
         fixed = data_adapters.fixed_batch_size(self)
         hooks = self._predict_callbacks(callbacks, verbose, -(-count // batch_size))
         if self._predict_jit() and self._predicts_rows(x, batch_size):

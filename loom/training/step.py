@@ -173,9 +173,11 @@ class Steps:
         key = self._step_key(run_key, state)
 
         def loss_fn(trainable):
-            return self._forward_loss(trainable, state.non_trainable, x, y, sample_weight, True, key)
+            total, aux = self._forward_loss(trainable, state.non_trainable, x, y, sample_weight, True, key)
+            # Gradients of the scaled loss (loss scaling under mixed_float16); metrics see the loss itself.
+            return self.optimizer.stateless_scale_loss(state.optimizer, total), (total, aux)
 
-        (total, (predictions, non_trainable, per_output)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+        (_, (total, (predictions, non_trainable, per_output))), grads = jax.value_and_grad(loss_fn, has_aux=True)(
             state.trainable
         )
         # The optimizer also applies each variable's constraint after its update.

@@ -170,9 +170,13 @@ class StepMethods:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
 
         def loss_fn(trainable):
-            return self._forward_and_loss(trainable, non_trainable, metrics, x, y, sample_weight, True)
+            loss, aux = self._forward_and_loss(trainable, non_trainable, metrics, x, y, sample_weight, True)
+            # Gradients of the scaled loss (loss scaling under mixed_float16); metrics see the loss itself.
+            return self.optimizer.stateless_scale_loss(optimizer_variables, loss), (loss, aux)
 
-        (loss, (y_pred, non_trainable, metrics)), grads = jax.value_and_grad(loss_fn, has_aux=True)(list(trainable))
+        (_, (loss, (y_pred, non_trainable, metrics))), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+            list(trainable)
+        )
         trainable, optimizer_variables = self.optimizer.stateless_apply(optimizer_variables, grads, trainable)
         logs, metrics = self._update_metrics(metrics, loss, x, y, y_pred, sample_weight)
         return logs, (trainable, non_trainable, optimizer_variables, metrics)

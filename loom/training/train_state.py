@@ -31,11 +31,13 @@ class StateBinding:
         return list(self._optimizer.variables) if self._optimizer is not None else []
 
     def read(self) -> TrainState:
+        # The stored arrays themselves: the trainer reads between calls, outside any
+        # stateless or autocast scope, so ``Variable.value``'s scope lookups are skipped.
         return TrainState(
-            [v.value for v in self.trainable],
-            [v.value for v in self.non_trainable],
-            [v.value for v in self.optimizer],
-            [v.value for v in self.metrics],
+            [v._value for v in self.trainable],
+            [v._value for v in self.non_trainable],
+            [v._value for v in self.optimizer],
+            [v._value for v in self.metrics],
         )
 
     def write(self, state: TrainState) -> None:

@@ -14,11 +14,14 @@ import numpy as np
 
 from loom import callbacks as callbacks_module
 from loom import optimizers
+from loom.config import run_limits
+from loom.optimizers.loss_scale_optimizer import loss_scale_optimizer_for
 from loom.state.seed_generator import make_default_seed
 from loom.training import data_adapters
 from loom.training.compile_config import CompileLoss
 from loom.training.compiled_run import check_sparse_labels, compiled_run_for
 from loom.training.epoch import evaluate_arrays, to_host, train_epoch
+from loom.training.interrupt_guard import deferred_interrupt
 from loom.training.predictor import Predictor
 from loom.training.step_adapter import uses_builtin
 from loom.utils.data_packing import unpack_x_y_sample_weight
@@ -60,8 +63,8 @@ class Trainer(Predictor, StepMethods):
             steps_per_execution: steps per compiled call; "auto" picks it.
             jit_compile: True or "auto" compiles the steps with XLA; False runs them op by
                 op, like ``run_eagerly=True`` (as on Keras's JAX backend).
-            auto_scale_loss: accepted for Keras compatibility; it only acts under a
-                "mixed_float16" dtype policy, which loom does not have yet, so it changes nothing.
+            auto_scale_loss: under the model's "mixed_float16" dtype policy, wrap the
+                optimizer in a ``LossScaleOptimizer`` (dynamic loss scaling), as Keras does.
         """
         if steps_per_execution != "auto" and (
             isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) or steps_per_execution < 1
@@ -70,6 +73,9 @@ class Trainer(Predictor, StepMethods):
                 f"`steps_per_execution` must be 'auto' or a positive int; received {steps_per_execution!r}."
             )
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss:
+            # Under a "mixed_float16" policy, dynamic loss scaling, as Keras wraps the optimizer.
+            self.optimizer = loss_scale_optimizer_for(self.optimizer, self.dtype_policy)
         self.loss = loss
         self._compile_args = {
             "loss": loss,
@@ -102,7 +108,8 @@ class Trainer(Predictor, StepMethods):
 
     def _require_compiled(self, method: str) -> None:
         if not self.compiled:
-            raise RuntimeError(
+            # ValueError, as Keras raises.
+            raise ValueError(
                 f"You must call model.compile(optimizer=..., loss=...) before model.{method}() on model '{self.name}'."
             )
 
@@ -215,6 +222,9 @@ class Trainer(Predictor, StepMethods):
         what = f"Model '{self.name}'.fit"
         data_adapters.require_data(x, what)
         _check_positive_int(epochs, "epochs", allow_zero=True)
+        # keras.config.set_max_epochs / set_max_steps_per_epoch cap every fit, as in Keras.
+        epochs = run_limits.capped_epochs(epochs)
+        steps_per_epoch = run_limits.capped_steps(steps_per_epoch)
         verbose = 1 if verbose == "auto" else verbose
         if not data_adapters.is_array_data(x):
             if y is not None:
@@ -235,9 +245,11 @@ class Trainer(Predictor, StepMethods):
         data_adapters.warn_on_nan(y, "y", what)
         batch_size = self._resolve_batch_size(batch_size)
         training = self._compiled_run(x, y, class_weight)
-        check_sparse_labels(training, y)
+        check_sparse_labels(training, y, what)
         if validation_data is not None:
             validation = self._standardize_validation(validation_data, what)
+        if validation is not None and validation[0] == "arrays":
+            check_sparse_labels(training, validation[1][1], f"{what} (validation)")
         data = data_adapters.to_device((x, y, sample_weight))
         full_batches, tail = divmod(count, batch_size)
         if steps_per_epoch is not None:
@@ -311,11 +323,12 @@ class Trainer(Predictor, StepMethods):
         """Loss and metrics on ``x``/``y``: a scalar (loss only), a list, or a dict."""
         self._require_compiled("evaluate")
         what = f"Model '{self.name}'.evaluate"
+        steps = run_limits.capped_steps(steps)
         data_adapters.require_data(x, what)
         if data_adapters.is_array_data(x):
             x, y, sample_weight, count = self._prepare_arrays(x, y, sample_weight, what)
             training = self._compiled_run(x, y, None)
-            check_sparse_labels(training, y)
+            check_sparse_labels(training, y, what)
             batch_size = self._resolve_batch_size(batch_size)
             validation, steps_count = ("arrays", (x, y, sample_weight)), -(-count // batch_size)
         else:
@@ -342,6 +355,7 @@ class Trainer(Predictor, StepMethods):
         weights = data_adapters.standardize_sample_weight(weights, training.output_names, what)
         count = data_adapters.validate_inputs(self, x, what)
         data_adapters.check_counts(count, y, weights, what)
+        check_sparse_labels(training, y, what, on_device_too=False)
         return data_adapters.to_device((x, y, weights))
 
     def _fit_iterable(self, dataset, epochs, verbose, callbacks, validation_data, initial_epoch, steps_per_epoch,
@@ -375,10 +389,12 @@ class Trainer(Predictor, StepMethods):
                         y_list = data_adapters.standardize_targets(item[1], self._output_names_for_data(item[0]), what)
                         training = self._compiled_run(item[0], y_list, class_weight)
                     callback_list.on_train_batch_begin(step)
-                    state, results = training.steps.train_batch(
-                        training.binding.read(), self._device_batch(training, item, what), self._run_key(), step == 0
-                    )
-                    training.binding.write(state)
+                    batch = self._device_batch(training, item, what)
+                    with deferred_interrupt():  # the call donates the state until it is written back
+                        state, results = training.steps.train_batch(
+                            training.binding.read(), batch, self._run_key(), step == 0
+                        )
+                        training.binding.write(state)
                     if callback_list.needs_batch_hooks_for("train") or callback_list.update_interval_seconds is not None:
                         logs = to_host(results)
                     step += 1
@@ -436,19 +452,26 @@ class Trainer(Predictor, StepMethods):
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
         """One training step on one batch; returns the loss (and metrics) after it."""
         self._require_compiled("train_on_batch")
-        x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, f"Model '{self.name}'.train_on_batch")
+        what = f"Model '{self.name}'.train_on_batch"
+        x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, what)
         training = self._compiled_run(x, y, class_weight)
+        check_sparse_labels(training, y, what)
         # NumPy batches go to the jitted step as they are: its C++ dispatch moves them
         # faster than a device_put per array.
-        state, results = training.steps.train_batch(training.binding.read(), (x, y, sample_weight), self._run_key(), True)
-        training.binding.write(state)
+        with deferred_interrupt():  # the call donates the state until it is written back
+            state, results = training.steps.train_batch(
+                training.binding.read(), (x, y, sample_weight), self._run_key(), True
+            )
+            training.binding.write(state)
         return self._format_logs(to_host(results), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Loss (and metrics) on one batch, without updating the model."""
         self._require_compiled("test_on_batch")
-        x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, f"Model '{self.name}'.test_on_batch")
+        what = f"Model '{self.name}'.test_on_batch"
+        x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, what)
         training = self._compiled_run(x, y, None)
+        check_sparse_labels(training, y, what)
         _, results = training.steps.test_batch(training.binding.read(), (x, y, sample_weight), True)
         return self._format_logs(to_host(results), return_dict)
 

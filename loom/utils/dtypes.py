@@ -2,19 +2,9 @@
 
 import jax.numpy as jnp
 
-_floatx = "float32"
-
-
-def floatx() -> str:
-    return _floatx
-
-
-def set_floatx(value: str) -> None:
-    global _floatx
-    value = standardize_dtype(value)
-    if not is_float(value):
-        raise ValueError(f"set_floatx expects a floating dtype such as 'float32'; received {value!r}.")
-    _floatx = value
+# The default float type is configuration; its home is loom.config.
+from loom.config.defaults import floatx as floatx
+from loom.config.defaults import set_floatx as set_floatx
 
 
 def standardize_dtype(dtype) -> str:

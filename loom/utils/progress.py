@@ -5,7 +5,9 @@ In a terminal (or a Jupyter kernel) the line is redrawn on each update::
     12/32 ━━━━━━━━━━━━━━━━━━━━ 1s 5ms/step - accuracy: 0.8731 - loss: 0.3120
 
 Elsewhere (CI logs, files, pytest capture) only the final line is written, so
-logs hold one line per epoch instead of one per update.
+logs hold one line per epoch instead of one per update. With interactive
+logging off (``loom.utils.disable_interactive_logging()``) that final line is
+a record of the ``"loom"`` logger instead.
 """
 
 import os
@@ -16,6 +18,8 @@ import numpy as np
 from rich.console import Console
 from rich.text import Text
 
+from loom.utils.interactive_logging import is_interactive_logging_enabled, print_msg
+
 _BAR = "━"
 
 
@@ -23,7 +27,10 @@ def is_dynamic_display() -> bool:
     """Whether stdout can redraw a line in place: a terminal or a Jupyter kernel.
 
     ``TTY_COMPATIBLE=1`` / ``TTY_COMPATIBLE=0`` (rich's convention) force the answer.
+    False while interactive logging is off: a log takes lines, not redraws.
     """
+    if not is_interactive_logging_enabled():
+        return False
     # Keras also treats every POSIX system as dynamic, which floods CI logs with
     # redraws; loom asks the stream itself.
     tty_compatible = os.environ.get("TTY_COMPATIBLE", "")
@@ -227,8 +234,7 @@ class Progbar:
 
     @staticmethod
     def _write(message: str) -> None:
-        try:
-            sys.stdout.write(message)
-        except UnicodeEncodeError:  # a stream that cannot encode the bar character
-            sys.stdout.write(message.replace(_BAR, "="))
-        sys.stdout.flush()
+        if is_interactive_logging_enabled():
+            print_msg(message, line_break=False)
+        else:
+            print_msg(message.strip("\r\n"))  # one log record per line, without redraw codes

@@ -435,7 +435,7 @@ def test_public_names():
         if not name.startswith("_") and not inspect.ismodule(getattr(optimizers, name))
     }
     assert public == {
-        "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam", "Optimizer", "RMSprop", "SGD",
-        "deserialize", "get", "serialize",
+        "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "LossScaleOptimizer", "Nadam", "Optimizer",
+        "RMSprop", "SGD", "deserialize", "get", "serialize",
     }  # fmt: skip
     assert inspect.ismodule(optimizers.schedules)

@@ -17,7 +17,7 @@ def two_input_classifier():
 
 def test_fit_before_compile():
     x = Input((2,))
-    with pytest.raises(RuntimeError, match=r"must call model.compile"):
+    with pytest.raises(ValueError, match=r"must call model.compile"):
         loom.Model(x, Dense(1)(x)).fit(np.ones((2, 2)), np.ones((2, 1)))
 
 

@@ -7,6 +7,8 @@ string), so that ``get_config`` stores what Keras stores.
 
 import numpy as np
 
+from loom.config.defaults import image_data_format
+
 _DATA_FORMATS = ("channels_last", "channels_first")
 _AXIS_NAMES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
@@ -16,9 +18,12 @@ def _is_int(value) -> bool:
 
 
 def data_format(layer, value) -> str:
-    """``"channels_last"`` for None (loom's image data format), else the checked lower-cased value."""
+    """The configured ``image_data_format()`` for None, else the checked lower-cased value.
+
+    Every layer with a ``data_format`` argument resolves it here, once, in its constructor.
+    """
     if value is None:
-        return "channels_last"
+        return image_data_format()
     if not isinstance(value, str) or value.lower() not in _DATA_FORMATS:
         raise ValueError(
             f"{layer.describe()}: `data_format` must be 'channels_last' or 'channels_first'; "

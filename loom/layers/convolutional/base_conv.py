@@ -15,7 +15,7 @@ class BaseConv(Layer):
         kernel_size: int or ``rank`` ints, the window size.
         strides: int or ``rank`` ints.
         padding: "valid" or "same" ("causal" where ``allows_causal``).
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         dilation_rate: int or ``rank`` ints; strides and dilation cannot both exceed 1 (as Keras).
         activation, use_bias, bias_initializer, bias_regularizer,
         activity_regularizer, bias_constraint: as in ``Dense``.

@@ -16,8 +16,9 @@ class Conv(BaseConv):
         strides: int or ``rank`` ints.
         padding: "valid" (no padding), "same" (output size ``ceil(size / stride)``)
             or, for Conv1D only, "causal" (left padding: output ``t`` sees inputs ``<= t``).
-        data_format: "channels_last" (default, ``(batch, *spatial, channels)``) or
-            "channels_first" (``(batch, channels, *spatial)``).
+        data_format: "channels_last" (``(batch, *spatial, channels)``) or
+            "channels_first" (``(batch, channels, *spatial)``); None (default)
+            uses ``loom.config.image_data_format()``.
         dilation_rate: int or ``rank`` ints, for atrous convolution.
         groups: split the input channels into this many groups, each convolved
             with ``filters // groups`` filters; divides both channels and filters.

@@ -18,7 +18,7 @@ class ConvTranspose(BaseConv):
         output_padding: None, an int or ``rank`` ints, each less than its stride:
             the output size becomes ``(size - 1) * stride + kernel + output_padding``
             ("valid") or ``(size - 1) * stride + kernel % 2 + output_padding`` ("same").
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         dilation_rate: int or ``rank`` ints.
         activation, use_bias, kernel_initializer, bias_initializer,
         kernel_regularizer, bias_regularizer, activity_regularizer,

@@ -16,7 +16,7 @@ class DepthwiseConv(BaseConv):
         depth_multiplier: filters per input channel; the output has
             ``channels * depth_multiplier`` channels (channel ``c * depth_multiplier + m``
             is input channel ``c`` through its filter ``m``).
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         dilation_rate: int or ``rank`` ints.
         activation, use_bias: as in ``Conv``.
         depthwise_initializer, bias_initializer: initializers of the weights.

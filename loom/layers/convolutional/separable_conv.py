@@ -14,7 +14,7 @@ class SeparableConv(BaseConv):
         kernel_size: int or ``rank`` ints, the depthwise window size.
         strides: int or ``rank`` ints.
         padding: "valid" or "same".
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         dilation_rate: int or ``rank`` ints.
         depth_multiplier: depthwise filters per input channel.
         activation, use_bias: as in ``Conv``.

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from loom import activations, constraints, initializers, regularizers
+from loom.layers.convolutional import arguments
 from loom.layers.input_spec import InputSpec
 from loom.layers.recurrent.cell import RecurrentCell, check_rate, check_units, gate_slices
 from loom.layers.recurrent.lstm import forget_bias_initializer
@@ -49,7 +50,7 @@ class ConvLSTMCell(RecurrentCell):
         filters: channels of the output and states.
         kernel_size, strides, dilation_rate: an int or ``rank`` ints.
         padding: "valid" or "same".
-        data_format: "channels_last" (default) or "channels_first".
+        data_format: "channels_last" or "channels_first"; None (default) uses ``loom.config.image_data_format()``.
         activation, recurrent_activation, use_bias, kernel_initializer,
         recurrent_initializer, bias_initializer, unit_forget_bias,
         kernel_regularizer, recurrent_regularizer, bias_regularizer,
@@ -100,13 +101,7 @@ class ConvLSTMCell(RecurrentCell):
         if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
             raise ValueError(f"{self.describe()}: `padding` must be 'valid' or 'same'; received padding={padding!r}.")
         self.padding = padding.lower()
-        data_format = "channels_last" if data_format is None else data_format
-        if not isinstance(data_format, str) or data_format.lower() not in ("channels_last", "channels_first"):
-            raise ValueError(
-                f"{self.describe()}: `data_format` must be 'channels_last' or 'channels_first'; received "
-                f"data_format={data_format!r}."
-            )
-        self.data_format = data_format.lower()
+        self.data_format = arguments.data_format(self, data_format)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
