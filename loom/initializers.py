@@ -165,6 +165,92 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+class STFT(Initializer):
+    """Conv kernels that compute one side (real or imaginary) of a short-time Fourier transform.
+
+    For a kernel of shape ``(frame_length, 1, fft_length // 2 + 1)``, entry
+    ``(t, 0, f)`` is ``cos(-2 pi t f / fft_length)`` (``side="real"``) or its
+    sine (``side="imag"``), times the window and divided by its norm. Only the
+    first half of the frequencies is made: the rest are their conjugates.
+
+    Args:
+        side: "real" or "imag": which part of the transform the kernel computes.
+        window: the name of a ``scipy.signal.windows`` window ("hann",
+            "hamming", ...), the window's values (length ``frame_length``), or
+            None for no window.
+        scaling: "density" (divide by the window's L2 norm), "spectrum" (by
+            its L1 norm) or None.
+        periodic: whether a named window is periodic (for spectral analysis)
+            rather than symmetric.
+
+    Example:
+
+    >>> STFT("real", window=None)((4, 1, 3))[:, 0, 1].round(4).tolist()
+    [1.0, 0.0, -1.0, -0.0]
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"STFT: `side` must be 'real' or 'imag'; received side={side!r}.")
+        if isinstance(window, str):
+            _stft_window(window, 1, periodic)  # an unknown name fails now, not at build time
+        if scaling not in (None, "density", "spectrum"):
+            raise ValueError(f"STFT: `scaling` must be None, 'density' or 'spectrum'; received scaling={scaling!r}.")
+        self.side = side
+        self.window = window
+        self.scaling = scaling
+        self.periodic = periodic
+
+    def __call__(self, shape, dtype=None):
+        shape = _standardize_shape(self, shape)
+        if len(shape) != 3:
+            raise ValueError(
+                f"STFT: kernels have shape (frame_length, 1, fft_length // 2 + 1); received shape={shape}."
+            )
+        dtype = standardize_dtype(dtype)
+        frame_length, _, frequencies = shape
+        time = np.arange(frame_length, dtype=np.float64).reshape(frame_length, 1, 1)
+        frequency = np.arange(frequencies, dtype=np.float64).reshape(1, 1, frequencies) / ((frequencies - 1) * 2)
+        angle = -2 * time * frequency * np.pi
+        kernel = jnp.asarray(np.cos(angle) if self.side == "real" else np.sin(angle), dtype)
+        if self.window is None:
+            return kernel
+        window = self.window
+        if isinstance(window, str):
+            window = _stft_window(window, frame_length, self.periodic)
+        window = jnp.asarray(window, dtype)
+        if window.shape != (frame_length,):
+            raise ValueError(
+                f"STFT: the window must have shape ({frame_length},), the kernel's frame length; "
+                f"received a window of shape {tuple(window.shape)}."
+            )
+        window = window.reshape(frame_length, 1, 1)
+        if self.scaling == "density":
+            return kernel * window / jnp.sqrt(jnp.sum(jnp.square(window)))
+        if self.scaling == "spectrum":
+            return kernel * window / jnp.sum(jnp.abs(window))
+        return kernel * window
+
+    def get_config(self) -> dict:
+        window = self.window
+        if hasattr(window, "tolist"):
+            window = np.asarray(window).tolist()  # JSON has no arrays
+        return {"side": self.side, "window": window, "periodic": self.periodic, "scaling": self.scaling}
+
+
+def _stft_window(name: str, length: int, periodic: bool) -> np.ndarray:
+    """``scipy.signal.get_window``, imported on use: scipy is slow to import and only STFT needs it."""
+    from scipy import signal
+
+    try:
+        return signal.get_window(name, length, fftbins=periodic)
+    except ValueError as err:
+        raise ValueError(
+            f"STFT: unknown window {name!r}; use a name from scipy.signal.windows such as 'hann' or "
+            "'hamming', the window's values, or None."
+        ) from err
+
+
 # Random values are drawn with NumPy on the host, not jax.random: a weight is made
 # once, at build time, and jax.random would compile a sampler for every new shape
 # (about a second each on a CPU, for threefry).
@@ -567,10 +653,15 @@ he_normal = HeNormal
 lecun_uniform = LecunUniform
 lecun_normal = LecunNormal
 orthogonal = Orthogonal
+stft = STFT
+# Keras 3 exports these compatibility names as the same classes.
+IdentityInitializer = Identity
+OrthogonalInitializer = Orthogonal
+STFTInitializer = STFT
 
 _CLASSES = (
     Constant, Zeros, Ones, Identity, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
+    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal, STFT,
 )  # fmt: skip
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
@@ -583,6 +674,7 @@ _BY_NAME.update(
         "zero": Zeros,
         "IdentityInitializer": Identity,
         "OrthogonalInitializer": Orthogonal,
+        "STFTInitializer": STFT,
     }
 )
 

@@ -28,13 +28,13 @@ ALL_CLASS_NAMES = [
     "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
     "LecunNormal", "Orthogonal",
 ]  # fmt: skip
-# Every name Keras 3 resolves (but STFT, which needs SciPy, the abstract base, and
-# "Constant"/"constant", which Keras 3.15 cannot build from a bare name: KeyError 'value').
+# Every name Keras 3 resolves (but the abstract base, and "Constant"/"constant", which
+# Keras 3.15 cannot build from a bare name: KeyError 'value').
 KERAS_NAMES = [name for name in ALL_CLASS_NAMES if name != "Constant"] + [
     "zeros", "ones", "identity", "random_normal", "random_uniform", "truncated_normal",
     "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
     "lecun_normal", "orthogonal", "uniform", "normal", "one", "zero", "IdentityInitializer",
-    "OrthogonalInitializer",
+    "OrthogonalInitializer", "STFT", "STFTInitializer", "stft",
 ]  # fmt: skip
 CONV_SHAPE = (3, 3, 32, 64)  # fan_in 288, fan_out 576
 
@@ -290,6 +290,7 @@ CONFIG_CASES = [
     ("HeUniform", {"seed": 2}),
     ("LecunNormal", {"seed": 2}),
     ("Orthogonal", {"gain": 2.0, "seed": 9}),
+    ("STFT", {"side": "imag", "window": "hamming", "scaling": "spectrum", "periodic": True}),
 ]
 
 
@@ -370,3 +371,49 @@ def test_initializer_output_is_a_jax_array_usable_under_jit():
     values = initializers.HeNormal(seed=0)((3, 3))
     assert isinstance(values, jax.Array)
     np.testing.assert_allclose(jax.jit(lambda v: v * 2)(values), 2 * np.asarray(values))
+
+
+def test_keras_compatibility_names_are_the_classes():
+    assert initializers.IdentityInitializer is initializers.Identity
+    assert initializers.OrthogonalInitializer is initializers.Orthogonal
+    assert initializers.STFTInitializer is initializers.STFT is initializers.stft
+
+
+STFT_CASES = [
+    {},
+    {"side": "imag"},
+    {"window": "hamming", "scaling": "spectrum", "periodic": True},
+    {"window": None},
+    {"window": list(np.linspace(0.0, 1.0, 16)), "scaling": None},
+]
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+@pytest.mark.parametrize("kwargs", STFT_CASES, ids=["hann", "imag", "hamming-spectrum", "no-window", "values"])
+def test_stft_matches_keras(kwargs):
+    shape = (16, 1, 9)
+    expected = np.asarray(keras.initializers.STFT(**kwargs)(shape))
+    # Keras forms the angles in float32; loom in float64, so long frames differ in the last bits.
+    np.testing.assert_allclose(initializers.STFT(**kwargs)(shape), expected, atol=1e-5)
+
+
+def test_stft_without_window_is_the_dft_matrix():
+    frame, bins = 8, 5
+    kernel = np.asarray(initializers.STFT("real", window=None)((frame, 1, bins))) + 1j * np.asarray(
+        initializers.STFT("imag", window=None)((frame, 1, bins))
+    )
+    signal = np.random.default_rng(0).normal(size=frame)
+    np.testing.assert_allclose(signal @ kernel[:, 0, :], np.fft.rfft(signal), atol=1e-5)
+
+
+def test_stft_errors_name_the_argument():
+    with pytest.raises(ValueError, match="`side` must be 'real' or 'imag'"):
+        initializers.STFT(side="both")
+    with pytest.raises(ValueError, match="unknown window 'nope'"):
+        initializers.STFT(window="nope")
+    with pytest.raises(ValueError, match="`scaling` must be None, 'density' or 'spectrum'"):
+        initializers.STFT(scaling="l2")
+    with pytest.raises(ValueError, match=r"the window must have shape \(4,\)"):
+        initializers.STFT(window=[1.0, 2.0])((4, 1, 3))
+    with pytest.raises(ValueError, match=r"kernels have shape \(frame_length, 1, fft_length // 2 \+ 1\)"):
+        initializers.STFT()((4, 3))

@@ -11,4 +11,6 @@ from loom.callbacks.learning_rate_scheduler import LearningRateScheduler as Lear
 from loom.callbacks.model_checkpoint import ModelCheckpoint as ModelCheckpoint
 from loom.callbacks.progbar_logger import ProgbarLogger as ProgbarLogger
 from loom.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau as ReduceLROnPlateau
+from loom.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
+from loom.callbacks.swap_ema_weights import SwapEMAWeights as SwapEMAWeights
 from loom.callbacks.terminate_on_nan import TerminateOnNaN as TerminateOnNaN

@@ -6,7 +6,11 @@ policy), on/off switches, and caps on training length. They start from
 nothing from the rest of loom, so any module may read it.
 """
 
+from loom.config import compilation_cache as _compilation_cache
 from loom.config import config_file as _config_file
+from loom.config.compilation_cache import compilation_cache_directory as compilation_cache_directory
+from loom.config.compilation_cache import disable_compilation_cache as disable_compilation_cache
+from loom.config.compilation_cache import enable_compilation_cache as enable_compilation_cache
 from loom.config.defaults import backend as backend
 from loom.config.defaults import epsilon as epsilon
 from loom.config.defaults import floatx as floatx
@@ -34,3 +38,4 @@ from loom.config.switches import is_nnx_enabled as is_nnx_enabled
 from loom.config.switches import is_traceback_filtering_enabled as is_traceback_filtering_enabled
 
 _config_file.load_config_file()
+_compilation_cache.enable_from_environment()

@@ -10,6 +10,16 @@ from loom.losses.crossentropy import binary_focal_crossentropy as binary_focal_c
 from loom.losses.crossentropy import categorical_crossentropy as categorical_crossentropy
 from loom.losses.crossentropy import categorical_focal_crossentropy as categorical_focal_crossentropy
 from loom.losses.crossentropy import sparse_categorical_crossentropy as sparse_categorical_crossentropy
+from loom.losses.circle import Circle as Circle
+from loom.losses.circle import circle as circle
+from loom.losses.ctc import CTC as CTC
+from loom.losses.ctc import ctc as ctc
+from loom.losses.generalized_cross_entropy import (
+    CategoricalGeneralizedCrossEntropy as CategoricalGeneralizedCrossEntropy,
+)
+from loom.losses.generalized_cross_entropy import (
+    categorical_generalized_cross_entropy as categorical_generalized_cross_entropy,
+)
 from loom.losses.hinge import CategoricalHinge as CategoricalHinge
 from loom.losses.hinge import Hinge as Hinge
 from loom.losses.hinge import SquaredHinge as SquaredHinge

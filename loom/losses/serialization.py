@@ -16,6 +16,12 @@ from loom.losses.crossentropy import (
     categorical_focal_crossentropy,
     sparse_categorical_crossentropy,
 )
+from loom.losses.circle import Circle, circle
+from loom.losses.ctc import CTC, ctc
+from loom.losses.generalized_cross_entropy import (
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
+)
 from loom.losses.hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from loom.losses.loss import Loss, LossFunctionWrapper
 from loom.losses.probabilistic import KLDivergence, Poisson, kl_divergence, poisson
@@ -85,9 +91,14 @@ ALL_OBJECTS = (
     Tversky,
     dice,
     tversky,
+    # sequences and metric learning
+    CTC,
+    Circle,
+    ctc,
+    circle,
 )
 
-# The names Keras 3's `keras.losses.get` resolves (minus CTC and Circle, which loom lacks).
+# The names Keras 3's `keras.losses.get` resolves.
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update(
     {
@@ -109,6 +120,13 @@ ALL_OBJECTS_DICT.update(
 # Keras 2 resolved these too; Keras 3 keeps them only under keras._legacy, so old
 # `compile(loss="logcosh")` code would break. loom keeps them (DESIGN: nothing the seeds use is dropped).
 _BY_NAME = {**ALL_OBJECTS_DICT, "logcosh": log_cosh, "kullback_leibler_divergence": kl_divergence}
+# Keras 3 exports these but leaves them out of `get`; loom resolves them so their configs reload.
+_BY_NAME.update(
+    {
+        "CategoricalGeneralizedCrossEntropy": CategoricalGeneralizedCrossEntropy,
+        "categorical_generalized_cross_entropy": categorical_generalized_cross_entropy,
+    }
+)
 
 
 def _lookup(name: str, custom_objects: dict | None):

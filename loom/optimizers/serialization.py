@@ -4,21 +4,30 @@ import inspect
 
 from loom.optimizers.adadelta import Adadelta
 from loom.optimizers.adagrad import Adagrad
+from loom.optimizers.adafactor import Adafactor
 from loom.optimizers.adam import Adam, AdamW
 from loom.optimizers.adamax import Adamax
 from loom.optimizers.ftrl import Ftrl
+from loom.optimizers.lamb import Lamb
 from loom.optimizers.lion import Lion
 from loom.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from loom.optimizers.multi_optimizer import MultiOptimizer
+from loom.optimizers.muon import Muon
 from loom.optimizers.nadam import Nadam
 from loom.optimizers.optimizer import Optimizer
 from loom.optimizers.rmsprop import RMSprop
+from loom.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from loom.optimizers.sgd import SGD
 from loom.utils.lookup import unknown_name
 
-_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, LossScaleOptimizer)
+_CLASSES = (
+    SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, LossScaleOptimizer,
+    Adafactor, Lamb, Muon, ScheduleFreeAdamW, MultiOptimizer,
+)  # fmt: skip
 # Keras matches built-in names case-insensitively ("adam", "Adam", "RMSprop", "rmsprop").
 _BY_NAME = {cls.__name__.lower(): cls for cls in _CLASSES}
-_KERAS_ONLY = ("adafactor", "lamb", "muon", "multioptimizer", "schedulefreeadamw")
+# Keras optimizer names loom lacks, for a clearer error than "unknown" (none at present).
+_KERAS_ONLY = ()
 
 
 def _lookup(name: str, custom_objects: dict | None):

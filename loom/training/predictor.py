@@ -160,9 +160,10 @@ class Predictor:
         else:
             chunk = row_chunks.chunk_steps_for(self, "predict", x, steps, batch_size)
         function = self._predict_chunk_function(chunk, batch_size)
-        trainable, non_trainable = self._variable_values()
         pieces = []
         hooks.on_predict_begin()
+        # Read after on_predict_begin, as Keras: a callback may swap weights in (SwapEMAWeights).
+        trainable, non_trainable = self._variable_values()
         for first in range(0, steps, chunk):
             count_here = min(chunk, steps - first)
             rows = min(count - first * batch_size, count_here * batch_size)
@@ -182,13 +183,13 @@ class Predictor:
     def _predict_batches(self, batches, hooks, what):
         """Run ``(batch, rows)`` pairs through the predict function with the predict hooks."""
         function = self._predict_function()
-        trainable, non_trainable = self._variable_values()
         per_batch = hooks.needs_batch_hooks_for("predict") or hooks.update_interval_seconds is not None
         # As in Keras, hooks see groups of steps_per_execution batches, outputs concatenated.
         group = getattr(self, "steps_per_execution", "auto")
         group = group if isinstance(group, int) else 1
         pieces, first = [], 0
         hooks.on_predict_begin()
+        trainable, non_trainable = self._variable_values()  # after the hook, as above
         for index, (batch, rows) in enumerate(batches):
             if per_batch and index == first:
                 hooks.on_predict_batch_begin(index)

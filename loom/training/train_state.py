@@ -8,6 +8,8 @@ device, and writes the results back (pointer swaps, no copies).
 
 from typing import NamedTuple
 
+import jax.numpy as jnp
+
 
 class TrainState(NamedTuple):
     trainable: list
@@ -24,6 +26,8 @@ class StateBinding:
         self.non_trainable = list(model.non_trainable_variables)
         self._optimizer = optimizer
         self.metrics = list(metric_variables)
+        # The arrays the last compiled call returned, by id: safe to donate to the next one.
+        self._owned = {}
 
     @property
     def optimizer(self) -> list:
@@ -31,14 +35,40 @@ class StateBinding:
         return list(self._optimizer.variables) if self._optimizer is not None else []
 
     def read(self) -> TrainState:
+        """The state, safe to donate to a compiled call."""
         # The stored arrays themselves: the trainer reads between calls, outside any
         # stateless or autocast scope, so ``Variable.value``'s scope lookups are skipped.
-        return TrainState(
+        state = TrainState(
             [v._value for v in self.trainable],
             [v._value for v in self.non_trainable],
             [v._value for v in self.optimizer],
             [v._value for v in self.metrics],
         )
+        owned, arrays = self._owned, [a for group in state for a in group]
+        if all(owned.get(id(a)) is a for a in arrays) and len({id(a) for a in arrays}) == len(arrays):
+            return state
+        return self._unaliased(state)
+
+    def _unaliased(self, state: TrainState) -> TrainState:
+        """Copies of the arrays that did not come out of this binding's last call.
+
+        A step donates its state: XLA reuses the buffers and deletes the arrays. An array
+        put into a Variable from outside (``assign``, ``set_weights`` with device arrays,
+        an optimizer's ``finalize_variable_values``) may also be held by another Variable or
+        by the user, and would vanish from there. Copied once; the call's outputs are then
+        this binding's own, and later reads pass them straight through.
+        """
+        owned, seen = self._owned, set()
+
+        def own(array):
+            if owned.get(id(array)) is array and id(array) not in seen:
+                seen.add(id(array))
+                return array
+            copy = jnp.array(array, copy=True)
+            seen.add(id(copy))
+            return copy
+
+        return TrainState(*([own(a) for a in group] for group in state))
 
     def write(self, state: TrainState) -> None:
         groups = [
@@ -47,11 +77,15 @@ class StateBinding:
             (self.optimizer, state.optimizer),
             (self.metrics, state.metrics),
         ]
+        owned = {}
         for variables, values in groups:
             for variable, value in zip(variables, values):
                 variable._value = value  # a trusted internal write: same shape and dtype by construction
+                owned[id(value)] = value
+        self._owned = owned
 
     def write_metrics(self, values: list) -> None:
         """Store metric accumulators alone (after evaluation)."""
         for variable, value in zip(self.metrics, values):
             variable._value = value
+            self._owned[id(value)] = value

@@ -280,8 +280,15 @@ class Trainer(Predictor, StepMethods):
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        self._finalize_optimizer(epochs)
         callback_list.on_train_end(logs)
         return self.history
+
+    def _finalize_optimizer(self, epochs: int) -> None:
+        """As Keras at the end of fit: an optimizer with ``use_ema`` puts the averaged
+        weights into the model."""
+        if epochs > 0 and self.optimizer is not None:
+            self.optimizer.finalize_variable_values(self.trainable_weights)
 
     # --- evaluate -------------------------------------------------------------------
     def _standardize_validation(self, validation_data, what):
@@ -418,6 +425,7 @@ class Trainer(Predictor, StepMethods):
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        self._finalize_optimizer(epochs)
         callback_list.on_train_end(logs)
         return self.history
 

@@ -67,5 +67,7 @@ def test_public_names_of_loom_callbacks():
         "ModelCheckpoint",
         "ProgbarLogger",
         "ReduceLROnPlateau",
+        "RemoteMonitor",
+        "SwapEMAWeights",
         "TerminateOnNaN",
     ]

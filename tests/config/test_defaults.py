@@ -13,7 +13,9 @@ def test_config_has_every_name_of_keras_config():
     def public(module):
         return sorted(n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n)))
 
-    assert public(config) == public(keras.config)
+    # loom's one addition: the persistent compilation cache switch (loom/config/compilation_cache.py).
+    extras = ["compilation_cache_directory", "disable_compilation_cache", "enable_compilation_cache"]
+    assert public(config) == sorted(public(keras.config) + extras)
 
 
 @pytest.mark.parametrize(

@@ -437,5 +437,6 @@ def test_public_names():
     assert public == {
         "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "LossScaleOptimizer", "Nadam", "Optimizer",
         "RMSprop", "SGD", "deserialize", "get", "serialize",
+        "Adafactor", "Lamb", "Muon", "MultiOptimizer", "OptimizerMap", "ScheduleFreeAdamW",
     }  # fmt: skip
     assert inspect.ismodule(optimizers.schedules)
