@@ -42,7 +42,7 @@ from loom.state import Variable as Variable
 # Keras's name for a symbolic tensor, for code that checks isinstance(x, keras.KerasTensor).
 KerasTensor = SymbolicTensor
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def version() -> str:

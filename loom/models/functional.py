@@ -317,13 +317,19 @@ class Functional(Model):
             )
         return fed, values
 
-    def _feed(self, inputs, check_batch_dim: bool = True) -> dict:
-        """Map the model's fed input tensors to the given values, checking their number
+    def _check_inputs(self, inputs, check_batch_dim: bool = True) -> tuple[list, list]:
+        """``(tensors, values)`` of the fed inputs, ranks fitted, after checking their number
         and shapes (``check_batch_dim=False`` for whole datasets, batched later)."""
         fed, given = self._pair_inputs(inputs)
         values = [_adjust_rank(tensor, value) for tensor, value in zip(fed, given)]
         for tensor, value, original in zip(fed, values, given):
             _check_input_shape(self, tensor, value, check_batch_dim, getattr(original, "shape", None))
+        return fed, values
+
+    def _feed(self, inputs, check_batch_dim: bool = True) -> dict:
+        """Map the model's input tensors to the given values (checked as ``_check_inputs``
+        does) and the constant inputs to their values."""
+        fed, values = self._check_inputs(inputs, check_batch_dim)
         mapping = {id(t): v for t, v in zip(fed, values)}
         for tensor in self._inputs:
             if id(tensor) not in mapping:

@@ -40,8 +40,7 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # itself records as its writer):
 FORMAT_HISTORY = {
     1: "0.1.0",  # config.json, metadata.json, model.safetensors
-    # TODO(issue 13): set to the release that ships this format when loom's version is bumped.
-    2: "0.1.0",  # + "weights_sha256" in metadata.json, required; no other members; weights stored
+    2: "0.2.0",  # + "weights_sha256" in metadata.json, required; no other members; weights stored
 }
 FORMAT_VERSION = max(FORMAT_HISTORY)
 # From this version on, a file with weights must record their digests; older files load unchecked.

@@ -70,9 +70,9 @@ def validate_inputs(model, x, what: str = "predict") -> int:
         ValueError: wrong number of arrays, unknown or missing dict keys, shapes
             that do not fit the model's inputs, or differing sample counts.
     """
-    feed = getattr(model, "_feed", None)
-    if feed is not None and getattr(model, "_inputs", None) is not None:
-        feed(x, check_batch_dim=False)  # raises on wrong count, unknown keys, bad shapes
+    check = getattr(model, "_check_inputs", None)
+    if check is not None and getattr(model, "_inputs", None) is not None:
+        check(x, check_batch_dim=False)  # raises on wrong count, unknown keys, bad shapes
     return check_sample_counts(x, what, getattr(model, "_fed_input_names", None))
 
 
