@@ -1,7 +1,6 @@
 """The new metrics inside compile/fit/evaluate: compiled results equal the eager metric on the predictions."""
 
 import numpy as np
-import pytest
 
 import loom
 from loom import metrics

@@ -6,7 +6,6 @@ then they are expected to fail.
 """
 
 import numpy as np
-import pytest
 
 import loom
 from loom import layers, mixed_precision, optimizers
