@@ -15,3 +15,28 @@ def _fresh_state():
     naming.reset_names()
     loom.utils.set_random_seed(1234)
     yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After a run that included the Keras-coverage test, print the coverage per namespace."""
+    ran = any(
+        getattr(report, "nodeid", "").startswith("tests/test_keras_coverage.py")
+        for reports in terminalreporter.stats.values()
+        for report in reports
+    )
+    if not ran:
+        return
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "tools" / "keras_coverage.py"
+    spec = importlib.util.spec_from_file_location("keras_coverage", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    try:
+        import keras
+    except ImportError:  # the coverage tests were skipped
+        return
+    terminalreporter.section("Keras coverage (tools/keras_coverage.py)")
+    for line in tool.format_table(tool.coverage(keras, loom), keras.__version__).splitlines():
+        terminalreporter.write_line(line)
