@@ -193,12 +193,13 @@ class Lambda(Layer):
 
     def get_config(self) -> dict:
         # Functions are stored safely (as source plus captured values) by loom.saving.
-        return {
-            **super().get_config(),
-            "function": self.function,
-            "output_shape": self.output_shape_arg,
-            "arguments": self.arguments,
-        }
+        # As Keras, output_shape and mask appear only when given.
+        config = {**super().get_config(), "function": self.function}
+        if self.output_shape_arg is not None:
+            config["output_shape"] = self.output_shape_arg
+        if self.mask is not None:
+            config["mask"] = self.mask
+        return {**config, "arguments": self.arguments}
 
 
 def _compatible(declared, actual) -> bool:

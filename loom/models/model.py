@@ -169,6 +169,7 @@ class Model(Trainer, Layer):
         summary_utils.print_summary(
             self,
             line_length=line_length,
+            positions=positions,
             print_fn=print_fn,
             expand_nested=expand_nested,
             show_trainable=show_trainable,
