@@ -326,11 +326,7 @@ def print_summary(
         show_trainable: add a column saying whether each layer's weights train.
         layer_range: ``[first, last]`` layer names (or regular expressions) to list.
     """
-    if not model.built:
-        raise ValueError(
-            f"Model '{model.name}' has not been built yet, so its layers have no weights or shapes. "
-            "Build it by calling it on data, by calling build(input_shape), or by starting it with Input."
-        )
+    # An unbuilt model is listed as Keras lists it: shapes "?", parameters "0 (unbuilt)".
     line_length, columns = _columns(_is_sequential_like(model), show_trainable, line_length, positions)
     headers = [str(column.header) for column in columns]
     layers = _layers_of(model)

@@ -43,8 +43,9 @@ def test_subclassed_model_predicts_and_tracks_weights():
 
 def test_subclassed_model_summary_after_build():
     model = TwoTower()
-    with pytest.raises(ValueError, match="has not been built"):
-        model.summary()
+    unbuilt = []
+    model.summary(print_fn=unbuilt.append)  # listed as Keras lists it, not refused
+    assert "0 (unbuilt)" in unbuilt[0] and "Total params: 0" in unbuilt[0]
     model.build((None, 3))
     lines = []
     model.summary(print_fn=lines.append)

@@ -172,9 +172,14 @@ def test_columns_too_narrow_or_positions_of_the_wrong_length_are_named():
     assert summary_of(model, positions=[30, 42, 60], line_length=60) == relative  # absolute ends, as Keras 2
 
 
-def test_unbuilt_model_is_named():
-    with pytest.raises(ValueError, match="has not been built yet"):
-        summary_of(loom.Sequential([Dense(3)]))
+def test_an_unbuilt_model_is_listed_as_keras_lists_it():
+    keras = pytest.importorskip("keras")
+    texts = []
+    for library in (keras, loom):
+        lines = []
+        library.Sequential([library.layers.Dense(3, name="d")], name="s").summary(print_fn=lines.append)
+        texts.append(lines[0])
+    assert texts[0] == texts[1]
 
 
 # --- parity with Keras's summary ----------------------------------------------------------
