@@ -7,6 +7,7 @@ clone_model, object serialization, weight transfer in memory and through
 """
 
 import numpy as np
+import pytest
 
 
 def get_model(keras):
@@ -41,6 +42,17 @@ def test_saved_model_reloads_with_equal_predictions(keras, in_tmp_path):
     np.testing.assert_allclose(
         model.predict(test_input, verbose=0), reconstructed_model.predict(test_input, verbose=0), rtol=1e-5
     )
+
+
+@pytest.fixture(autouse=True)
+def _registry_restored(keras):
+    """The guide clears the library's registry of custom objects; other tests in this
+    process registered theirs at import, so the registry is put back afterwards."""
+    registry = keras.saving.get_custom_objects()
+    saved = dict(registry)
+    yield
+    registry.clear()
+    registry.update(saved)
 
 
 def custom_objects(keras):
