@@ -23,6 +23,7 @@ from loom import random as random
 from loom import regularizers as regularizers
 from loom import saving as saving
 from loom import utils as utils
+from loom import wrappers as wrappers
 from loom.graph import SymbolicTensor as SymbolicTensor
 from loom.initializers import Initializer as Initializer
 from loom.layers import Input as Input

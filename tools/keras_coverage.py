@@ -10,7 +10,7 @@ import os
 
 NAMESPACES = (
     "utils", "config", "metrics", "mixed_precision", "models", "datasets", "ops", "layers",
-    "callbacks", "losses", "optimizers", "activations", "initializers",
+    "callbacks", "losses", "optimizers", "activations", "initializers", "wrappers",
 )  # fmt: skip
 
 _IMAGE_AUGMENTATION = "issue 10: image augmentation layers"
@@ -33,6 +33,7 @@ LEFT_OUT = {
         "plot_model": "issue 11: model diagrams through the optional graphviz extra",
     },
     "config": {},
+    "wrappers": {},
     "metrics": {},
     "mixed_precision": {},
     "models": {},

@@ -31,12 +31,18 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         model: a functional, Sequential or subclassed ``Model``.
         input_tensors: symbolic tensors to build the clone on, shaped like
             ``model.input``; new ``Input``s (same shapes, dtypes and names) by default.
+            A one-tensor list for a one-input functional model is accepted too
+            (Keras 3 refuses it). A Sequential clone takes a ``loom.Input`` tensor
+            and its layer as the input layer (Keras wraps any tensor in a new
+            InputLayer named like the original's).
         clone_function: ``fn(layer) -> layer`` making each layer's copy (Input
             layers excepted); by default ``layer.__class__.from_config(layer.get_config())``.
             A layer called several times (shared) is copied once and stays shared.
+            Unlike Keras 3, ``loom.ops`` calls in the graph are not passed to it:
+            they hold no weights and are recorded again as they are.
         call_function: ``fn(layer, *args, **kwargs) -> outputs`` calling each
-            copied layer in a functional model (to insert layers around it);
-            by default ``layer(*args, **kwargs)``.
+            copied layer (and ``loom.ops`` call) in a functional model, to insert
+            layers around it; by default ``layer(*args, **kwargs)``.
         recursive: also clone nested functional and Sequential models with
             ``clone_model`` (and the same functions) instead of ``clone_function``.
 

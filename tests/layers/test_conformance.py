@@ -220,7 +220,7 @@ def test_public_names_of_loom_and_loom_layers():
         "Operation", "Optimizer", "Regularizer", "Sequential", "StatelessScope", "SymbolicTensor", "Variable",
         "activations", "backend", "callbacks", "config", "constraints", "datasets", "initializers", "layers", "losses",
         "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random", "regularizers",
-        "saving", "utils", "version",
+        "saving", "utils", "version", "wrappers",
     ]
     assert sorted(n for n in dir(L) if not n.startswith("_")) == LAYERS_PUBLIC_NAMES
 

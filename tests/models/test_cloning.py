@@ -183,6 +183,29 @@ def test_call_function_inserts_layers_like_keras():
     np.testing.assert_allclose(clone.predict(x, verbose=0), keras_clone.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
+def test_ops_calls_are_recorded_again_without_clone_function():
+    # Deliberately unlike Keras 3, which passes its op objects (keras.ops.add's `Add`) to
+    # clone_function too: a loom.ops call holds no weights, and clone functions written for
+    # layers (from_config, isinstance checks) need not handle it. call_function sees it, as in Keras.
+    a, b = loom.Input((3,), name="a"), loom.Input((3,), name="b")
+    model = loom.Model([a, b], L.Dense(1, name="out")(loom.ops.add(a, b)))
+    cloned, called = [], []
+
+    def copy(layer):
+        cloned.append(layer.name)
+        return layer.__class__.from_config(layer.get_config())
+
+    def call(layer, *args, **kwargs):
+        called.append(type(layer).__name__)
+        return layer(*args, **kwargs)
+
+    clone = clone_model(model, clone_function=copy, call_function=call)
+    assert cloned == ["out"] and called == ["FunctionOperation", "Dense"]
+    clone.set_weights(model.get_weights())
+    x, y = data(), data(seed=1)
+    np.testing.assert_allclose(clone.predict([x, y], verbose=0), model.predict([x, y], verbose=0), rtol=1e-6)
+
+
 def test_input_tensors_build_the_clone_on_given_tensors():
     model = mlp(loom)
     new_input = loom.Input((3,), name="other")
@@ -222,6 +245,40 @@ def test_recursive_clones_nested_models_with_clone_model():
     deep.set_weights(model.get_weights())
     x = data()
     np.testing.assert_allclose(deep.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def nested(lib):
+    """Input -> Sequential 'inner' -> functional 'innerf' -> Dense 'out', built with ``lib``."""
+    inner = lib.Sequential([lib.Input((3,)), lib.layers.Dense(3, name="inner_dense")], name="inner")
+    innerf_inputs = lib.Input((3,))
+    innerf = lib.Model(innerf_inputs, lib.layers.Dense(3, name="f_dense")(innerf_inputs), name="innerf")
+    inputs = lib.Input((3,))
+    return lib.Model(inputs, lib.layers.Dense(1, name="out")(innerf(inner(inputs))))
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_recursive_passes_clone_function_and_call_function_down_like_keras(recursive):
+    # With recursive=True nested models are cloned by clone_model, layer by layer; call_function
+    # reaches the layers of a nested functional model, never those of a Sequential (Keras's rule).
+    results = []
+    for lib, clone_fn in ((loom, clone_model), (keras, keras.models.clone_model)):
+        cloned, called = [], []
+
+        def copy(layer, cloned=cloned):
+            cloned.append(layer.name)
+            return layer.__class__.from_config(layer.get_config())
+
+        def call(layer, *args, called=called, **kwargs):
+            called.append(layer.name)
+            return layer(*args, **kwargs)
+
+        model = nested(lib)
+        clone = clone_fn(model, clone_function=copy, call_function=call, recursive=recursive)
+        nested_copies = [clone.get_layer(name) is not model.get_layer(name) for name in ("inner", "innerf")]
+        results.append((cloned, called, [type(layer).__name__ for layer in clone.layers], nested_copies))
+    assert results[0] == results[1]
+    expected_cloned = ["inner_dense", "f_dense", "out"] if recursive else ["inner", "innerf", "out"]
+    assert results[0][0] == expected_cloned and results[0][3] == [True, True]
 
 
 class Residual(loom.Model):
@@ -287,6 +344,26 @@ def test_sequential_with_input_tensors():
     assert clone.inputs == [new_input] and clone.output_shape == (None, 1)
 
 
+def test_a_sequential_built_on_data_clones_built_like_keras():
+    for lib, clone_fn in ((loom, clone_model), (keras, keras.models.clone_model)):
+        model = lib.Sequential([lib.layers.Dense(2, name="d")], name="s")
+        model.predict(np.ones((1, 4)), verbose=0)
+        clone = clone_fn(model)
+        assert clone.built and [layer.name for layer in clone.layers] == ["d"]
+        assert clone.get_layer("d").get_weights()[0].shape == (4, 2)
+
+
+def test_a_compiled_sequential_gives_a_compiled_clone_like_keras():
+    for lib, clone_fn in ((loom, clone_model), (keras, keras.models.clone_model)):
+        model = sequential(lib)
+        model.compile(optimizer=lib.optimizers.SGD(0.3), loss="mae", metrics=["mse"])
+        clone = clone_fn(model)
+        assert clone.compiled and clone.loss == "mae" and clone.optimizer is not model.optimizer
+        assert type(clone.optimizer).__name__ == "SGD" and float(clone.optimizer.learning_rate) == pytest.approx(0.3)
+        history = clone.fit(data(), data((5, 1), seed=1), epochs=1, verbose=0)
+        assert set(history.history) == {"loss", "mse"}
+
+
 # --- subclassed -----------------------------------------------------------------------------
 def make_subclassed(lib):
     class Scaled(lib.Model):
@@ -316,6 +393,13 @@ def test_subclassed_model_is_cloned_from_its_config_like_keras():
         kernel, bias = clone.get_weights()
         x = data()
         np.testing.assert_allclose(clone.predict(x, verbose=0), (x @ kernel + bias) * 2.0, rtol=1e-5, atol=1e-6)
+
+
+def test_an_unbuilt_subclassed_model_clones_unbuilt_like_keras():
+    for lib, clone_fn in ((loom, clone_model), (keras, keras.models.clone_model)):
+        clone = clone_fn(make_subclassed(lib)(units=3, name="lazy"))
+        assert not clone.built and clone.units == 3 and clone.name == "lazy" and clone.weights == []
+        assert clone.predict(data(), verbose=0).shape == (5, 3)
 
 
 # --- compile settings -----------------------------------------------------------------------
