@@ -1,8 +1,16 @@
 """Shared test set-up: fixed seeds and fresh auto-names for every test."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
+# loom reads keras.json defaults (floatx, image_data_format) from LOOM_HOME: an empty
+# folder here, so a developer's own ~/.keras/keras.json cannot change what tests see.
+if "LOOM_HOME" not in os.environ:
+    os.environ["LOOM_HOME"] = tempfile.mkdtemp(prefix="loom_home_")
+    atexit.register(shutil.rmtree, os.environ["LOOM_HOME"], True)
 
 import pytest  # noqa: E402
 
