@@ -12,11 +12,11 @@ import argparse
 import sys
 import time
 
-import jax.numpy as jnp
 import numpy as np
 
 import bench_mixture
 import common
+from seed_cases import binary, categorical, mse
 from loom.demo import seeds
 
 
@@ -28,19 +28,6 @@ def stateless_loss(model, loss):
         return loss(y, out)
 
     return [v.value for v in model.trainable_variables], loss_fn
-
-
-def mse(y, p):
-    return jnp.mean((p - y) ** 2)
-
-
-def categorical(y, p):
-    return -jnp.mean(jnp.sum(y * jnp.log(jnp.clip(p, 1e-7, 1 - 1e-7)), axis=-1))
-
-
-def binary(y, p):
-    p = jnp.clip(p, 1e-7, 1 - 1e-7)
-    return -jnp.mean(y * jnp.log(p) + (1 - y) * jnp.log(1 - p))
 
 
 def cases():

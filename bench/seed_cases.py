@@ -10,6 +10,7 @@ in a few lines. Weights are not shared: these cases time, they do not compare nu
 import jax.numpy as jnp
 import numpy as np
 
+import bench_mixture
 from loom.demo import seeds
 
 SAMPLES = 1024
@@ -69,22 +70,6 @@ def _keras_constant_subset(x_pk, coefficients):
     return keras.Model(x, keras.layers.Activation("softmax")(out))
 
 
-def _keras_mixture():
-    import keras
-
-    class ConvexCombination(keras.layers.Layer):
-        def build(self, shapes):
-            self.logits = self.add_weight(shape=(len(shapes),), initializer="zeros")
-
-        def call(self, inputs):
-            weights = keras.ops.softmax(self.logits)
-            return sum(weights[i] * x for i, x in enumerate(inputs))
-
-    inputs = [keras.Input((100,)) for _ in range(3)]
-    outs = [keras.layers.Dense(10)(keras.layers.Dense(32, activation="relu")(x)) for x in inputs]
-    return keras.Model(inputs, ConvexCombination()(outs))
-
-
 def _keras_siamese():
     import keras
 
@@ -119,7 +104,7 @@ def cases() -> list:
              *seeds.dot_product_data(samples=SAMPLES), "mse", mse),
         Case("seed 001 constant", lambda: seeds.constant_subset_model(x_pk, coefficients),
              lambda: _keras_constant_subset(x_pk, coefficients), x1, y1, "categorical_crossentropy", categorical),
-        Case("seed 002 mixture", seeds.mixture_model, _keras_mixture,
+        Case("seed 002 mixture", seeds.mixture_model, bench_mixture.keras_model,
              *seeds.mixture_data(samples=SAMPLES), "mse", mse),
         Case("seed 003 siamese", lambda: seeds.siamese_model()[0], _keras_siamese,
              *seeds.siamese_data(samples=SAMPLES), "binary_crossentropy", binary),

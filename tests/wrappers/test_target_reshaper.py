@@ -5,9 +5,9 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.exceptions import NotFittedError
 
-from loom.wrappers.target_reshaper import TargetReshaper  # noqa: E402
+from loom.wrappers.target_reshaper import TargetReshaper
 
 
 def test_one_dimensional_targets_round_trip():
