@@ -26,6 +26,8 @@ from loom.saving import integrity
 from loom.saving.atomic_write import atomic_open
 from loom.saving.errors import ArchiveError, ConfigError, IntegrityError, SavingError, SerializationError
 from loom.saving.weights import SafetensorsFile, write_safetensors
+# The same member-name rules as get_file's archive extraction.
+from loom.utils.archive_extraction import member_name_problem
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -165,20 +167,6 @@ def starts_like_zip(handle) -> bool:
     return magic in _ZIP_MAGIC
 
 
-def _name_problem(name: str) -> str | None:
-    if not name:
-        return "an empty name"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "control characters in its name"
-    if "\\" in name:
-        return "a backslash in its name"
-    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        return "an absolute path"
-    if ".." in name.split("/"):
-        return "a '..' component"
-    return None
-
-
 class Archive:
     """A checked model archive held in memory.
 
@@ -220,7 +208,7 @@ class _Reader:
             self.fail(f"has {len(infos)} members; a model file has at most {MAX_MEMBERS}.")
         members = {}
         for info in infos:
-            problem = _name_problem(info.filename)
+            problem = member_name_problem(info.filename)
             if problem is not None:
                 self.fail(f"member {info.filename!r} has {problem}; refusing to read the file.")
             if info.filename in members:
