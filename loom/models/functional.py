@@ -9,6 +9,7 @@ and the model itself gets one node in the outer graph, sharing its weights.
 import collections
 import weakref
 
+import jax.numpy as jnp
 import numpy as np
 
 from loom import ops
@@ -69,6 +70,15 @@ def _check_input_shape(model, tensor: SymbolicTensor, value, check_batch_dim: bo
         )
 
 
+def _as_input_dtype(tensor: SymbolicTensor, value):
+    """``value`` in its Input's dtype, as Keras converts a functional model's inputs (the
+    model's own dtype policy does not cast them: a first layer kept in float32 under a
+    mixed policy sees float32 data)."""
+    if isinstance(value, SymbolicTensor) or getattr(value, "dtype", None) is None or value.dtype == tensor.dtype:
+        return value
+    return jnp.asarray(value, dtype=tensor.dtype)
+
+
 def _adjust_rank(tensor: SymbolicTensor, value):
     """``value`` with a trailing size-1 axis dropped or added where that gives it the
     rank of ``tensor``, as Keras's ``_adjust_input_rank`` does: data of shape
@@ -99,6 +109,9 @@ class Functional(Model):
         name: the model's name.
         trainable: whether the model's weights are trainable.
     """
+
+    # Inputs are converted to each Input's dtype in ``_feed``, not to the model's compute dtype.
+    _convert_input_args = False
 
     def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True, **kwargs):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
@@ -330,7 +343,7 @@ class Functional(Model):
         """Map the model's input tensors to the given values (checked as ``_check_inputs``
         does) and the constant inputs to their values."""
         fed, values = self._check_inputs(inputs, check_batch_dim)
-        mapping = {id(t): v for t, v in zip(fed, values)}
+        mapping = {id(t): _as_input_dtype(t, v) for t, v in zip(fed, values)}
         for tensor in self._inputs:
             if id(tensor) not in mapping:
                 mapping[id(tensor)] = tensor.operation.constant_value()

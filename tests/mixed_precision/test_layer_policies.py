@@ -149,3 +149,20 @@ def test_dtype_policy_can_be_set_and_round_trips_through_config():
     assert layers.Dense.from_config(config).dtype_policy == mixed_precision.DTypePolicy("mixed_bfloat16")
     keras_style = {**config, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float16"}}}
     assert layers.Dense.from_config(keras_style).compute_dtype == "float16"
+
+
+def test_a_float32_first_layer_of_a_functional_model_sees_float32_data_as_keras():
+    # The model converts its inputs to each Input's dtype, not to its own compute dtype, so a
+    # first layer kept in float32 under mixed_float16 loses no precision (float16 would round
+    # 1.0001 to 1.0).
+    x = np.array([[1.0001, 2.0002, 3.0003]], "float32")
+    results = []
+    for library in (keras, loom):
+        library.mixed_precision.set_global_policy("mixed_float16")
+        inputs = library.Input((3,))
+        outputs = library.layers.Dense(2, dtype="float32", kernel_initializer="ones")(inputs)
+        model = library.Model(inputs, outputs)
+        results.append(np.asarray(model.predict(x, verbose=0)))
+        assert model(x).dtype == "float32"
+    np.testing.assert_array_equal(results[1], results[0])
+    np.testing.assert_allclose(results[1], [[6.0006, 6.0006]], rtol=1e-6)
