@@ -12,10 +12,10 @@ if "LOOM_HOME" not in os.environ:
     os.environ["LOOM_HOME"] = tempfile.mkdtemp(prefix="loom_home_")
     atexit.register(shutil.rmtree, os.environ["LOOM_HOME"], True)
 
-import pytest  # noqa: E402
+import pytest
 
-import loom  # noqa: E402
-from loom.utils import naming  # noqa: E402
+import loom
+from loom.utils import naming
 
 
 @pytest.fixture(autouse=True)
