@@ -10,6 +10,7 @@ from loom import callbacks as callbacks
 from loom import config as config
 from loom import constraints as constraints
 from loom import datasets as datasets
+from loom import distribution as distribution
 from loom import initializers as initializers
 from loom import layers as layers
 from loom import losses as losses

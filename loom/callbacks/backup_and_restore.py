@@ -2,10 +2,9 @@
 
 import os
 
-import numpy as np
-
 from loom.callbacks.callback import Callback
 from loom.callbacks.model_checkpoint import saving_module
+from loom.distribution.placement import host_value, is_writer
 
 _BACKUP = "backup.loom"
 _PREVIOUS = "backup.previous.loom"
@@ -115,7 +114,7 @@ class BackupAndRestore(Callback):
         arrays, config = {}, {"loom_backup": 1}
         for group, variables in self._groups().items():
             for index, variable in enumerate(variables):
-                arrays[f"{_PREFIX}{group}/{index}"] = np.asarray(variable.value)
+                arrays[f"{_PREFIX}{group}/{index}"] = host_value(variable.value)
             config[f"{group}_count"] = len(variables)
             config[f"{group}_paths"] = [variable.path for variable in variables]
         for index, value in enumerate(checkpoint["metrics"]):
@@ -125,7 +124,8 @@ class BackupAndRestore(Callback):
             metric_count=len(checkpoint["metrics"]),
         )
         os.makedirs(self.backup_dir, exist_ok=True)
-        if self.double_checkpoint and os.path.exists(self._latest):
+        # With several processes, process 0 alone manages the files (see placement.is_writer).
+        if self.double_checkpoint and is_writer() and os.path.exists(self._latest):
             os.replace(self._latest, self._previous)
         saving.write_archive(self._latest, config, arrays, {"format": "loom training backup"})
 
@@ -145,7 +145,7 @@ class BackupAndRestore(Callback):
 
     def on_train_end(self, logs=None):
         # Reached only when fit ends normally (early stopping included), as in Keras.
-        if not self.delete_checkpoint:
+        if not self.delete_checkpoint or not is_writer():
             return
         for path in (self._latest, self._previous):
             if os.path.exists(path):

@@ -12,6 +12,7 @@ import numpy as np
 import optax
 
 from loom import initializers
+from loom.distribution import placement
 from loom.optimizers import schedules, transforms
 from loom.optimizers.slots import SlotLayout
 from loom.state.stateless_scope import StatelessScope
@@ -189,14 +190,24 @@ class Optimizer:
         return variable
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none", layout=None, name=None):
-        """Creates and tracks an optimizer Variable (for Keras-style subclasses' ``build``)."""
-        del layout  # sharding layouts are not supported yet
-        return self._new_variable(name or "variable", initializers.get(initializer), shape, dtype, aggregation)
+        """Creates and tracks an optimizer Variable (for Keras-style subclasses' ``build``).
+
+        ``layout``: a ``loom.distribution.TensorLayout`` for it under a distribution.
+        """
+        variable = self._new_variable(name or "variable", initializers.get(initializer), shape, dtype, aggregation)
+        if layout is not None:
+            variable._layout = layout
+            placement.place_variable(variable)
+        return variable
 
     def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
-        """A Variable shaped like ``reference_variable``, named ``<its path>_<name>``."""
+        """A Variable shaped like ``reference_variable``, named ``<its path>_<name>`` (and, under a
+        distribution, laid out like it)."""
         name = f"{reference_variable.path.replace('/', '_')}_{name or 'var'}"
-        return self.add_variable(reference_variable.shape, initializer, reference_variable.dtype, name=name)
+        variable = self.add_variable(reference_variable.shape, initializer, reference_variable.dtype, name=name)
+        variable._layout_reference = reference_variable
+        placement.place_variable(variable)
+        return variable
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
         """One Variable per model variable per name; a list, or a tuple of lists when ``name`` is a list."""

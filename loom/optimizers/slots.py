@@ -12,6 +12,8 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
+from loom.distribution import placement
+
 
 def _field_and_index(path) -> tuple:
     """``(field name, parameter index or None)`` of a leaf's key path in an optax state."""
@@ -80,7 +82,10 @@ class SlotLayout:
                     if index in per_parameter.get(name, {}):
                         position, value = per_parameter[name][index]
                         reference = parameter.path.replace("/", "_")
-                        self._add(position, make_variable(f"{reference}_{name}", value), index)
+                        variable = make_variable(f"{reference}_{name}", value)
+                        variable._layout_reference = parameter  # laid out like its parameter
+                        placement.place_variable(variable)
+                        self._add(position, variable, index)
         for position, name, value in shared:
             self._add(position, make_variable(name, value), None)
 

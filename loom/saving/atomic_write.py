@@ -8,8 +8,11 @@ complete one; at worst a stray ``.<name>.*.tmp`` file next to it.
 """
 
 import contextlib
+import io
 import os
 import tempfile
+
+from loom.distribution import placement
 
 
 def _fsync_folder(folder: str) -> None:
@@ -57,6 +60,11 @@ def atomic_open(path, mode: str = "wb"):
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open: mode must be 'wb' or 'w'; received mode={mode!r}.")
     path = os.fspath(path)
+    if not placement.is_writer():
+        # Several processes save the same (gathered) state: process 0 alone writes it, the
+        # others write into a buffer that is dropped, so no file is ever written twice.
+        yield io.BytesIO() if mode == "wb" else io.StringIO()
+        return
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Cannot write {path!r}: the folder {folder!r} does not exist.")

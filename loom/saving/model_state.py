@@ -16,8 +16,13 @@ import warnings
 
 import numpy as np
 
+from loom.distribution.placement import host_value
 from loom.saving import weights
-from loom.saving.errors import SerializationError, WeightsFileError, WeightsMismatchError
+from loom.saving.errors import (
+    SerializationError,
+    WeightsFileError,
+    WeightsMismatchError,
+)
 from loom.saving.variable_paths import is_reserved, variable_paths, walk_variables
 
 OPTIMIZER_PREFIX = "__optimizer__/"
@@ -41,7 +46,7 @@ def _optimizer_state(model) -> tuple[dict, list]:
         key = OPTIMIZER_PREFIX + variable.path
         if key in arrays:
             raise SerializationError(f"Two optimizer variables share the path {variable.path!r}.")
-        arrays[key] = np.asarray(variable.value)
+        arrays[key] = host_value(variable.value)
         order.append(key)
     return arrays, order
 
@@ -52,7 +57,7 @@ def get_model_state(model, include_optimizer: bool = True) -> dict:
     Keys are the stable paths of ``variable_paths`` (``"dense/kernel"``); arrays
     are host copies, safe to write while training goes on.
     """
-    state = {key: np.asarray(variable.value) for key, variable in variable_paths(model).items()}
+    state = {key: host_value(variable.value) for key, variable in variable_paths(model).items()}
     if include_optimizer:
         state.update(_optimizer_state(model)[0])
     return state

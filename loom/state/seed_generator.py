@@ -48,7 +48,7 @@ class SeedGenerator:
         return f"<SeedGenerator seed={self.seed}>"
 
 
-_global = {"python": _py_random.Random(), "numpy": np.random.default_rng(), "generator": None}
+_global = {"python": _py_random.Random(), "numpy": np.random.default_rng(), "generator": None, "seeded": False}
 
 
 def set_global_seed(seed: int) -> None:
@@ -58,6 +58,12 @@ def set_global_seed(seed: int) -> None:
     _global["python"] = _py_random.Random(seed)
     _global["numpy"] = np.random.default_rng(seed)
     _global["generator"] = None
+    _global["seeded"] = True
+
+
+def global_seed_was_set() -> bool:
+    """Whether ``set_global_seed`` (``loom.utils.set_random_seed``) has been called."""
+    return _global["seeded"]
 
 
 def make_default_seed() -> int:

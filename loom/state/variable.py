@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from loom.distribution import placement
 from loom.state import autocast_scope, stateless_scope, structure_version
 from loom.utils.dtypes import standardize_dtype
 
@@ -56,7 +57,7 @@ class Variable:
         regularizer=None,
     ):
         self.name = name or "variable"
-        self.path = self.name
+        self._path = self.name
         self._trainable = bool(trainable)
         self.autocast = autocast
         self.aggregation = aggregation
@@ -97,6 +98,17 @@ class Variable:
                 f"but shape={tuple(shape)} was requested."
             )
         self._value = value
+        placement.place_variable(self)  # under a distribution: its layout (placed again if the path changes)
+
+    @property
+    def path(self) -> str:
+        """The variable's unique name in its model, e.g. ``"dense/kernel"`` (LayoutMap keys match it)."""
+        return self._path
+
+    @path.setter
+    def path(self, value: str) -> None:
+        self._path = value
+        placement.place_variable(self)
 
     # --- reading -------------------------------------------------------------
     @property
@@ -129,10 +141,10 @@ class Variable:
         return self._value.ndim
 
     def numpy(self) -> np.ndarray:
-        return np.asarray(self.value)
+        return placement.host_value(self.value)
 
     def __array__(self, dtype=None, copy=None):
-        array = np.asarray(self.value)
+        array = placement.host_value(self.value)
         return array.astype(dtype) if dtype is not None else array
 
     def __jax_array__(self):
@@ -162,6 +174,7 @@ class Variable:
             raise RuntimeError(_TRACER_ASSIGN_MESSAGE.format(path=self.path))
         else:
             self._value = value
+            placement.place_variable(self)
         return value
 
     def assign_add(self, delta):

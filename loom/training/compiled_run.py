@@ -9,11 +9,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from loom.distribution import placement
+from loom.distribution.distribution import distribution
 from loom.training.compile_config import CompileLoss, CompileMetrics
 from loom.training.metric_state import MetricState
 from loom.training.step import Steps, flatten_outputs
 from loom.training.step_adapter import StepAdapter, uses_builtin
-from loom.training.train_state import StateBinding
+from loom.training.train_state import StateBinding, TrainState
 
 
 class CompiledRun:
@@ -84,6 +86,10 @@ def compiled_run_for(model, x_sample, y: list, class_weight) -> "CompiledRun":
         loop=model._step_loop, metric_state=metric_state, adapter=StepAdapter(model, output_names), custom=custom,
     )
     binding = StateBinding(model, model.optimizer, metric_state.variables)
+    if distribution() is not None:  # every piece of state in its layout; steps keep it there
+        groups = TrainState(binding.trainable, binding.non_trainable, binding.optimizer, binding.metrics)
+        placement.place_variables([v for group in groups for v in group])
+        steps.constraints = placement.Constraints.for_state(groups)
     classes = [None if p is None or not p.shape or p.shape[-1] is None else int(p.shape[-1]) for p in predictions]
     model._training = CompiledRun(key, steps, binding, metric_state, output_names, classes)
     return model._training

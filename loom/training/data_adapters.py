@@ -7,6 +7,7 @@ import warnings
 import jax
 import numpy as np
 
+from loom.distribution import placement
 from loom.graph.symbolic_tensor import SymbolicTensor
 
 
@@ -231,7 +232,9 @@ def split_for_validation(x, y, sample_weight, fraction: float, count: int):
 
 
 def to_device(structure):
-    return jax.tree_util.tree_map(jax.device_put, structure)
+    """Arrays on the device; on every device of the mesh under a distribution (each step's
+    batch is then split over them inside the compiled program, see ``placement``)."""
+    return jax.tree_util.tree_map(placement.put_replicated, structure)
 
 
 class PrefetchingIterator:

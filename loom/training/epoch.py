@@ -10,9 +10,9 @@ back to the Variables, so callbacks see, and checkpoints save, a consistent stat
 
 import time
 
-import jax
 import numpy as np
 
+from loom.distribution import placement
 from loom.training import data_adapters, row_chunks
 from loom.training.interrupt_guard import deferred_interrupt
 from loom.training.step import epoch_order
@@ -29,7 +29,7 @@ def split_chunk(step: int, size: int, full_batches: int, tail: int):
 def to_host(results: dict) -> dict:
     """Logs as Python floats (other arrays as NumPy), nested dicts merged in, order kept."""
     flat = {}
-    for name, value in jax.device_get(results).items():
+    for name, value in placement.to_host(results).items():
         if isinstance(value, dict):
             flat.update(to_host(value))
         else:
@@ -65,7 +65,7 @@ def train_epoch(
     """
     binding, steps = training.binding, training.steps
     statics = {"batch_size": batch_size, "samples": samples, "tail": tail}
-    order = jax.device_put(epoch_order(model._training_seed, epoch, samples, shuffle))
+    order = placement.put_replicated(epoch_order(model._training_seed, epoch, samples, shuffle))
     # Resuming mid-epoch continues the epoch's accumulators, restored into the metrics.
     reset = start_step == 0
     step, logs, per_step = start_step, {}, None
@@ -104,6 +104,10 @@ def evaluate_arrays(model, training, arrays, batch_size, steps_limit, hooks) -> 
     which is evaluated at its own size, as in Keras.
     """
     data = row_chunks.host_arrays(arrays)
+    if placement.process_count() > 1:  # each process's rows, one global dataset (see placement)
+        data = placement.global_rows(data, "evaluate")
+        batch_size *= placement.process_count()
+    placement.check_batch_size(batch_size, "evaluate")
     count = data_adapters.check_sample_counts(data[0], "evaluate")
     full_batches, tail = divmod(count, batch_size)
     if steps_limit is not None:

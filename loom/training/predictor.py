@@ -11,6 +11,7 @@ import numpy as np
 
 from loom import callbacks as callbacks_module
 from loom.config import run_limits
+from loom.distribution import placement
 from loom.training import data_adapters, row_chunks
 from loom.training.step import SLOW_IN_CPU_LOOPS, uses_primitives
 from loom.training.step_adapter import StepAdapter, uses_builtin
@@ -39,11 +40,13 @@ class Predictor:
         if builtin:
 
             def predict_step(trainable, non_trainable, batch):
+                batch = placement.constrain_batch(batch)  # split over the devices under a distribution
                 outputs, _ = self.stateless_call(trainable, non_trainable, batch, training=False)
                 return outputs
 
             return predict_step
-        return StepAdapter(self, []).predict
+        adapted = StepAdapter(self, []).predict
+        return lambda trainable, non_trainable, batch: adapted(trainable, non_trainable, placement.constrain_batch(batch))
 
     def _predict_jit(self) -> bool:
         return getattr(self, "jit_compile", True) and not getattr(self, "run_eagerly", False)
@@ -115,6 +118,16 @@ class Predictor:
         if steps is not None and steps * batch_size < count:  # as Keras: only the first `steps` batches
             count = steps * batch_size
             x = data_adapters.slice_rows(x, 0, count)
+        local_count = count
+        if placement.process_count() > 1:  # each process's rows, one global dataset (see placement)
+            x = placement.global_rows(x, what)
+            count, batch_size = count * placement.process_count(), batch_size * placement.process_count()
+        placement.check_batch_size(batch_size, what)
+        outputs = self._predict_arrays(x, count, batch_size, callbacks, verbose, what)
+        # With several processes, each gets the outputs of the rows it passed.
+        return jax.tree_util.tree_map(lambda a: placement.local_rows(a, local_count), outputs)
+
+    def _predict_arrays(self, x, count: int, batch_size: int, callbacks, verbose, what):
         fixed = data_adapters.fixed_batch_size(self)
         hooks = self._predict_callbacks(callbacks, verbose, -(-count // batch_size))
         if self._predict_jit() and self._predicts_rows(x, batch_size):
@@ -176,7 +189,7 @@ class Predictor:
                 hooks.on_predict_batch_end(first + count_here - 1, {"outputs": _rows_of(outputs, rows)})
         hooks.on_predict_end()
         # One transfer of every chunk's outputs, stitched on the host.
-        host = jax.device_get([outputs for outputs, _ in pieces])
+        host = placement.to_host([outputs for outputs, _ in pieces])
         cut = [_rows_of(outputs, rows) for outputs, (_, rows) in zip(host, pieces)]
         return jax.tree_util.tree_map(lambda *parts: np.concatenate(parts, axis=0), *cut)
 
@@ -207,10 +220,11 @@ class Predictor:
         hooks.on_predict_end()
         # Stitched on the host after one transfer: a jnp.concatenate would compile anew for
         # every new data length.
-        pieces = jax.device_get(pieces)
+        pieces = placement.to_host(pieces)
         return jax.tree_util.tree_map(lambda *parts: np.concatenate(parts, axis=0), *pieces)
 
     def _predict_iterable(self, dataset, steps, what, hooks):
+        placement.refuse_several_processes(what, "an iterable of batches")
         def convert(item):
             if isinstance(item, (list, tuple)) and len(item) in (2, 3) and not hasattr(self, "_fed_inputs"):
                 item = item[0]
@@ -233,10 +247,11 @@ class Predictor:
         what = f"Model '{self.name}'.predict_on_batch"
         x = data_adapters.convert_inputs(self, x, what)
         self._ensure_built(x)
-        data_adapters.validate_inputs(self, x, what)
+        count = data_adapters.validate_inputs(self, x, what)
+        x = placement.global_rows(x, what)  # several processes: each passes its rows of one batch
         trainable, non_trainable = self._variable_values()
-        outputs = self._predict_function()(trainable, non_trainable, x)
-        return jax.tree_util.tree_map(np.asarray, outputs)
+        outputs = placement.to_host(self._predict_function()(trainable, non_trainable, x))
+        return jax.tree_util.tree_map(lambda a: placement.local_rows(np.asarray(a), count), outputs)
 
     def _resolve_batch_size(self, batch_size):
         fixed = data_adapters.fixed_batch_size(self)

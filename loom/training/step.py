@@ -123,6 +123,8 @@ class Steps:
         # The model's own steps, for the kinds ("train", "test") the built-in cannot stand in for.
         self.adapter = adapter
         self.custom = frozenset(custom)
+        # Sharding constraints under a distribution (set by compiled_run_for), else None.
+        self.constraints = None
         # loom optimizers keep their step counter first in `variables`.
         self.iterations_index = 0
         wrap = (lambda f, **kw: jax.jit(f, **kw)) if jit else (lambda f, **kw: f)
@@ -205,12 +207,18 @@ class Steps:
     def train_one(self, state: TrainState, batch, run_key):
         """``(state, logs)`` after one training step: the built-in step (whose logs, ``{}``,
         are computed once per chunk from the metric state) or the model's own."""
+        if self.constraints is not None:  # under a distribution: the batch split, the state kept in place
+            batch = self.constraints.batch(batch)
         if "train" not in self.custom:
-            return self.train_step(state, batch, run_key), {}
-        return self.adapter.train(state, batch, self._user_weights(batch), self._step_key(run_key, state))
+            state, logs = self.train_step(state, batch, run_key), {}
+        else:
+            state, logs = self.adapter.train(state, batch, self._user_weights(batch), self._step_key(run_key, state))
+        return (state, logs) if self.constraints is None else (self.constraints.state(state), logs)
 
     def test_one(self, state: TrainState, batch):
         """``(metric values, logs)`` after one evaluation step."""
+        if self.constraints is not None:
+            batch = self.constraints.batch(batch)
         if "test" not in self.custom:
             return self.test_step(state, batch), {}
         return self.adapter.test(state, batch, self._user_weights(batch))
@@ -261,6 +269,8 @@ class Steps:
             if tail:
                 carry = jax.lax.cond(finish, last_batch, lambda carry: carry, carry)
         state, logs = carry
+        if self.constraints is not None:  # the loop's carry may be laid out otherwise: return the state in place
+            state = self.constraints.state(state)
         return state, self._results(state.metrics, logs)
 
     def _train_batch(self, state, batch, run_key, reset):
@@ -291,6 +301,8 @@ class Steps:
             rows = jnp.arange(tail) + (samples // batch_size) * batch_size
             carry = self.test_one(state._replace(metrics=carry[0]), _gather(data, rows))
         metrics, logs = carry
+        if self.constraints is not None:
+            metrics = self.constraints.metrics(metrics)
         return metrics, self._results(metrics, logs)
 
     def _test_batch(self, state, batch, reset):

@@ -64,7 +64,9 @@ class StateBinding:
             if owned.get(id(array)) is array and id(array) not in seen:
                 seen.add(id(array))
                 return array
-            copy = jax.device_put(array, may_alias=False)  # a copy that compiles nothing
+            # A copy that compiles nothing (arrays spanning processes name their sharding).
+            target = None if array.is_fully_addressable else array.sharding
+            copy = jax.device_put(array, target, may_alias=False)
             seen.add(id(copy))
             return copy
 

@@ -15,6 +15,8 @@ import numpy as np
 from loom import callbacks as callbacks_module
 from loom import optimizers
 from loom.config import run_limits
+from loom.distribution import placement
+from loom.distribution.placement import host_value
 from loom.optimizers.loss_scale_optimizer import loss_scale_optimizer_for
 from loom.state.seed_generator import make_default_seed
 from loom.training import data_adapters
@@ -24,9 +26,9 @@ from loom.training.epoch import evaluate_arrays, to_host, train_epoch
 from loom.training.interrupt_guard import deferred_interrupt
 from loom.training.predictor import Predictor
 from loom.training.step_adapter import uses_builtin
+from loom.training.step_methods import StepMethods
 from loom.utils.data_packing import unpack_x_y_sample_weight
 from loom.utils.py_dataset import PyDataset
-from loom.training.step_methods import StepMethods
 
 
 class Trainer(Predictor, StepMethods):
@@ -155,14 +157,14 @@ class Trainer(Predictor, StepMethods):
         # Cached: building a key costs several dispatches, a noticeable share of a short epoch.
         cached = self._run_key_cache
         if cached is None or cached[0] != self._training_seed:
-            cached = (self._training_seed, jax.random.PRNGKey(self._training_seed))
+            cached = (self._training_seed, placement.put_replicated(jax.random.PRNGKey(self._training_seed)))
             self._run_key_cache = cached
         return cached[1]
 
     # --- checkpointing (used by BackupAndRestore) ------------------------------------
     def _training_checkpoint(self) -> dict:
         """Where fit stands, beyond weights and optimizer: position, seed, metric state."""
-        metrics = [] if self._training is None else [np.asarray(v.value) for v in self._training.binding.metrics]
+        metrics = [] if self._training is None else [host_value(v.value) for v in self._training.binding.metrics]
         position = getattr(self, "_fit_position", (0, 0))
         return {"epoch": int(position[0]), "step": int(position[1]), "seed": int(self._training_seed), "metrics": metrics}
 
@@ -244,6 +246,10 @@ class Trainer(Predictor, StepMethods):
         data_adapters.warn_on_nan(x, "x", what)
         data_adapters.warn_on_nan(y, "y", what)
         batch_size = self._resolve_batch_size(batch_size)
+        if placement.process_count() > 1:  # each process's rows, one global dataset (see placement)
+            x, y, sample_weight = placement.global_rows((x, y, sample_weight), what)
+            count, batch_size = count * placement.process_count(), batch_size * placement.process_count()
+        placement.check_batch_size(batch_size, what)
         training = self._compiled_run(x, y, class_weight)
         check_sparse_labels(training, y, what)
         if validation_data is not None:
@@ -368,6 +374,7 @@ class Trainer(Predictor, StepMethods):
     def _fit_iterable(self, dataset, epochs, verbose, callbacks, validation_data, initial_epoch, steps_per_epoch,
                       validation_steps, validation_freq, class_weight, shuffle=False):
         what = f"Model '{self.name}'.fit"
+        placement.refuse_several_processes(what, "an iterable of batches")
         source = iter(dataset) if data_adapters.is_one_shot(dataset) else None
         steps = steps_per_epoch or data_adapters.batch_count(dataset)
         callback_list = self._callback_list(callbacks, verbose, epochs, steps)
@@ -431,6 +438,7 @@ class Trainer(Predictor, StepMethods):
 
     def _evaluate_iterable(self, training, dataset, steps_limit, hooks) -> dict:
         what = f"Model '{self.name}'.evaluate"
+        placement.refuse_several_processes(what, "an iterable of batches")
         metrics, logs, step = None, None, 0
         batches = data_adapters.PrefetchingIterator(dataset, lambda item: self._convert_batch(item, what), steps_limit)
         try:
@@ -462,6 +470,8 @@ class Trainer(Predictor, StepMethods):
         self._require_compiled("train_on_batch")
         what = f"Model '{self.name}'.train_on_batch"
         x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, what)
+        # Several processes: each passes its rows of one global batch (see placement).
+        x, y, sample_weight = placement.global_rows((x, y, sample_weight), what)
         training = self._compiled_run(x, y, class_weight)
         check_sparse_labels(training, y, what)
         # NumPy batches go to the jitted step as they are: its C++ dispatch moves them
@@ -478,6 +488,8 @@ class Trainer(Predictor, StepMethods):
         self._require_compiled("test_on_batch")
         what = f"Model '{self.name}'.test_on_batch"
         x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, what)
+        # Several processes: each passes its rows of one global batch (see placement).
+        x, y, sample_weight = placement.global_rows((x, y, sample_weight), what)
         training = self._compiled_run(x, y, None)
         check_sparse_labels(training, y, what)
         _, results = training.steps.test_batch(training.binding.read(), (x, y, sample_weight), True)
