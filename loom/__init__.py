@@ -13,6 +13,7 @@ from loom import datasets as datasets
 from loom import distribution as distribution
 from loom import initializers as initializers
 from loom import layers as layers
+from loom import legacy as legacy
 from loom import losses as losses
 from loom import metrics as metrics
 from loom import mixed_precision as mixed_precision
