@@ -17,6 +17,8 @@ from loom.utils.image_io import save_img as save_img
 from loom.utils.interactive_logging import disable_interactive_logging as disable_interactive_logging
 from loom.utils.interactive_logging import enable_interactive_logging as enable_interactive_logging
 from loom.utils.interactive_logging import is_interactive_logging_enabled as is_interactive_logging_enabled
+from loom.utils.model_visualization import model_to_dot as model_to_dot
+from loom.utils.model_visualization import plot_model as plot_model
 from loom.utils.naming import reset_names
 from loom.utils.numerical import normalize as normalize
 from loom.utils.numerical import to_categorical as to_categorical
@@ -63,14 +65,6 @@ _LEFT_OUT = {
     "legacy": (
         "keras.utils.legacy holds tf.keras-only pickling and saving helpers; loom saves with model.save (a safe "
         ".keras file) and loom.saving"
-    ),
-    "plot_model": (
-        "model diagrams are a separate loom issue (the optional `plot` extra, Graphviz). Use model.summary() "
-        "for now"
-    ),
-    "model_to_dot": (
-        "model diagrams are a separate loom issue (the optional `plot` extra, Graphviz). Use model.summary() "
-        "for now"
     ),
 }
 

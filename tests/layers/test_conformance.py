@@ -219,8 +219,8 @@ def test_public_names_of_loom_and_loom_layers():
         "DTypePolicy", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model",
         "Operation", "Optimizer", "Regularizer", "Sequential", "StatelessScope", "SymbolicTensor", "Variable",
         "activations", "backend", "callbacks", "config", "constraints", "datasets", "distribution", "initializers",
-        "layers", "legacy", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random", "regularizers",
-        "saving", "utils", "version", "wrappers",
+        "layers", "legacy", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing",
+        "random", "regularizers", "saving", "utils", "version", "wrappers",
     ]
     assert sorted(n for n in dir(L) if not n.startswith("_")) == LAYERS_PUBLIC_NAMES
 
