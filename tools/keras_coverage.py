@@ -29,8 +29,6 @@ LEFT_OUT = {
         "audio_dataset_from_directory": "TensorFlow-only: Keras decodes the audio files with tf.audio",
         "bounding_boxes": "issue 10: bounding-box utilities of the image augmentation layers",
         "legacy": "TensorFlow-only: tf.keras (Keras 2) serialization helpers",
-        "model_to_dot": "issue 11: model diagrams through the optional graphviz extra",
-        "plot_model": "issue 11: model diagrams through the optional graphviz extra",
     },
     "config": {},
     "wrappers": {},
@@ -113,7 +111,6 @@ LEFT_OUT = {
     },
     "callbacks": {
         "OrbaxCheckpoint": "needs orbax-checkpoint, not a dependency; ModelCheckpoint and BackupAndRestore cover it",
-        "TensorBoard": "issue 11: TensorBoard logs (DESIGN: tensorboardX, an optional extra)",
     },
     "losses": {},
     "optimizers": {

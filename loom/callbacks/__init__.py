@@ -13,4 +13,5 @@ from loom.callbacks.progbar_logger import ProgbarLogger as ProgbarLogger
 from loom.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau as ReduceLROnPlateau
 from loom.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
 from loom.callbacks.swap_ema_weights import SwapEMAWeights as SwapEMAWeights
+from loom.callbacks.tensorboard import TensorBoard as TensorBoard
 from loom.callbacks.terminate_on_nan import TerminateOnNaN as TerminateOnNaN

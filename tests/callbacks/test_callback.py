@@ -69,5 +69,6 @@ def test_public_names_of_loom_callbacks():
         "ReduceLROnPlateau",
         "RemoteMonitor",
         "SwapEMAWeights",
+        "TensorBoard",
         "TerminateOnNaN",
     ]
