@@ -1,6 +1,8 @@
 """loom.distribution's objects on this session's one device: Keras 3's names, arguments,
 lookups and errors (the sharded runs are in eight_devices/ and test_two_processes.py)."""
 
+import re
+
 import jax
 import numpy as np
 import pytest
@@ -185,3 +187,25 @@ def test_distribute_tensor_places_values_and_constrains_traced_ones():
 def test_initialize_checks_its_addresses_before_connecting():
     with pytest.raises(ValueError, match=r"lists 2 processes .* but num_processes=3"):
         distribution.initialize("10.0.0.1:1234,10.0.0.2:2345", num_processes=3, process_id=0)
+
+
+def test_only_process_zero_writes_files(tmp_path, monkeypatch):
+    """With several processes every one saves the same gathered state; the others' writes
+    go nowhere, so a file is written once (process 0) and never raced."""
+    from loom.saving.atomic_write import atomic_write_bytes
+
+    monkeypatch.setattr(jax, "process_index", lambda: 1)
+    atomic_write_bytes(tmp_path / "from_process_1.bin", b"data")
+    inputs = loom.Input((2,))
+    loom.Model(inputs, loom.layers.Dense(1)(inputs)).save(tmp_path / "model.loom")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(jax, "process_index", lambda: 0)
+    atomic_write_bytes(tmp_path / "from_process_0.bin", b"data")
+    assert [p.name for p in tmp_path.iterdir()] == ["from_process_0.bin"]
+
+
+def test_layout_summary_without_a_distribution_lists_single_device_variables():
+    inputs = loom.Input((3,))
+    model = loom.Model(inputs, loom.layers.Dense(2, name="out")(inputs))
+    text = distribution.layout_summary(model, print_fn=lambda _: None)
+    assert re.search(r"^out/kernel +\(3, 2\) +replicated +\(3, 2\) +1$", text, re.M), text

@@ -1,6 +1,8 @@
 """ModelParallel on a (2, 4) mesh: the LayoutMap's variables really are split, and training
 gives the single-device numbers (see RTOL)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,19 @@ def test_a_layout_of_the_wrong_rank_names_the_variable():
     layout_map["hidden/bias"] = (None, "model")
     with pytest.raises(ValueError, match=r"'hidden/bias' has 2 entries but the variable has shape \(16,\)"):
         train(_build, _data(), distribution.ModelParallel(layout_map=layout_map))
+
+
+def test_layout_summary_shows_each_variables_layout_and_device_share():
+    model, _ = train(_build, _data(), _model_parallel())
+    lines = []
+    text = distribution.layout_summary(model, print_fn=lines.append)
+    assert lines == [text]
+    assert re.search(r"^hidden/kernel +\(40, 16\) +\(-, model\) +\(40, 4\) +8$", text, re.M)
+    assert re.search(r"^out/kernel +\(16, 3\) +replicated +\(16, 3\) +8$", text, re.M)
+    assert re.search(r"^adam/hidden_kernel_momentum +\(40, 16\) +\(-, model\) +\(40, 4\) +8$", text, re.M)
+    # Per device: the hidden kernel, its bias, the embedding table and their Adam moments are split 4 ways.
+    split = 40 * 16 + 16 + 50 * 8
+    whole = sum(v.value.size for v in model.variables) - split
+    optimizer_whole = sum(v.value.size for v in model.optimizer.variables) - 2 * split
+    expected = 4 * (split // 4 + whole + 2 * split // 4 + optimizer_whole)
+    assert text.splitlines()[-1] == f"bytes held by each device: {expected:,}"
