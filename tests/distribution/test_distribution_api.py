@@ -208,4 +208,4 @@ def test_layout_summary_without_a_distribution_lists_single_device_variables():
     inputs = loom.Input((3,))
     model = loom.Model(inputs, loom.layers.Dense(2, name="out")(inputs))
     text = distribution.layout_summary(model, print_fn=lambda _: None)
-    assert re.search(r"^out/kernel +\(3, 2\) +replicated +\(3, 2\) +1$", text, re.M), text
+    assert re.search(r"^out/kernel +\(3, 2\) +replicated +\(3, 2\) +1$", text, re.MULTILINE), text

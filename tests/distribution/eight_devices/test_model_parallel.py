@@ -100,9 +100,9 @@ def test_layout_summary_shows_each_variables_layout_and_device_share():
     lines = []
     text = distribution.layout_summary(model, print_fn=lines.append)
     assert lines == [text]
-    assert re.search(r"^hidden/kernel +\(40, 16\) +\(-, model\) +\(40, 4\) +8$", text, re.M)
-    assert re.search(r"^out/kernel +\(16, 3\) +replicated +\(16, 3\) +8$", text, re.M)
-    assert re.search(r"^adam/hidden_kernel_momentum +\(40, 16\) +\(-, model\) +\(40, 4\) +8$", text, re.M)
+    assert re.search(r"^hidden/kernel +\(40, 16\) +\(-, model\) +\(40, 4\) +8$", text, re.MULTILINE)
+    assert re.search(r"^out/kernel +\(16, 3\) +replicated +\(16, 3\) +8$", text, re.MULTILINE)
+    assert re.search(r"^adam/hidden_kernel_momentum +\(40, 16\) +\(-, model\) +\(40, 4\) +8$", text, re.MULTILINE)
     # Per device: the hidden kernel, its bias, the embedding table and their Adam moments are split 4 ways.
     split = 40 * 16 + 16 + 50 * 8
     whole = sum(v.value.size for v in model.variables) - split
