@@ -7,7 +7,9 @@ bitwise-equal predictions; and the eager call runs under strict dtype promotion.
 A coverage test fails when a public layer has no recipe.
 """
 
+import importlib
 import inspect
+import pathlib
 
 import jax
 import numpy as np
@@ -107,6 +109,10 @@ RECIPES = {
     "ZeroPadding2D": (lambda: L.ZeroPadding2D(1), (3, 3, 2)),
     "ZeroPadding3D": (lambda: L.ZeroPadding3D(1), (2, 2, 2, 1)),
 }
+# Layer families keep their recipes beside their own tests, in tests/layers/recipes_<family>.py
+# (a RECIPES dict in the form above); every such file joins the one table here.
+for _path in sorted(pathlib.Path(__file__).parent.glob("recipes_*.py")):
+    RECIPES.update(importlib.import_module(f"tests.layers.{_path.stem}").RECIPES)
 NOT_LAYERS_USED_ALONE = {"Input", "InputLayer", "Layer", "InputSpec"}
 LAYERS_PUBLIC_NAMES = [
     "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "AlphaDropout",
