@@ -10,6 +10,8 @@ unless the caller passes ``safe_mode=False``.
 from loom.saving import archive as archive
 from loom.saving import functional_config as functional_config
 from loom.saving import integrity as integrity
+from loom.saving import keras_archive as keras_archive
+from loom.saving import keras_config as keras_config
 from loom.saving import weights as weights
 from loom.saving.api import load_model as load_model
 from loom.saving.api import load_weights as load_weights

@@ -1,31 +1,56 @@
-"""Saving and loading models and weights: Keras 3's functions, on loom's safe file format.
+"""Saving and loading models and weights: Keras 3's functions, on loom's safe file format and Keras's own.
 
-- ``save_model(model, path)`` / ``model.save(path)``: one zip file (``.keras``
-  or ``.loom``) with ``config.json`` (architecture and compile settings),
-  ``metadata.json`` and ``model.safetensors`` (weights, arrays the config
-  refers to, and optionally the optimizer's state), written atomically.
+- ``save_model(model, path)`` / ``model.save(path)``: one zip file, written
+  atomically. ``.keras`` is Keras 3's format (``config.json`` in Keras's
+  spelling, ``metadata.json``, ``model.weights.h5``; see ``keras_archive``),
+  which Keras's ``load_model`` reads; ``.loom`` is loom's own, with
+  ``model.safetensors`` (weights, arrays the config refers to, optionally the
+  optimizer's state) and each tensor's SHA-256.
+- ``load_model`` picks the reader from the file's bytes, never its name: loom's
+  zip (older loom ``.keras`` files too), Keras 3's zip, or a tf.keras 2 HDF5
+  model (its config translated by ``keras_legacy_config``).
 - ``load_model(path, custom_objects=None, compile=True, safe_mode=True)``:
   rebuilds it through the registry only; with ``compile=True`` the optimizer
   comes back with its state and the training seed, so ``fit`` continues as if
   never interrupted.
-- ``save_weights`` / ``load_weights``: the variables alone, in safetensors.
+- ``save_weights`` / ``load_weights``: the variables alone, in safetensors, or
+  Keras's HDF5 layout for ``.weights.h5`` names (tf.keras 2 ``.h5`` files load too).
 - ``get_model_state`` / ``set_model_state``: the same named arrays in memory,
   for checkpoints that add their own arrays and JSON (``write_archive``).
-- ``model_from_json`` (and ``model.to_json()``): architecture only.
+- ``model_from_json`` (and ``model.to_json()``): architecture only, in Keras 3's
+  schema; tf.keras 2's JSON loads too.
 
-Both kinds of file record each tensor's SHA-256, checked on loading (see
-``integrity``); loaded weights holding NaN or Inf give a warning naming them,
+Files loom writes record SHA-256 digests, checked on loading: each tensor's in
+loom's formats (see ``integrity``), the weights member's in a ``.keras``; loaded weights holding NaN or Inf give a warning naming them,
 or with ``allow_nonfinite=False`` an error.
 """
 
 import datetime
+import io
 import json
 import os
+import zipfile
 
 from loom.saving import archive as archive_module
-from loom.saving import integrity, model_state, serialization, weights
+from loom.saving import (
+    hdf5_safety,
+    integrity,
+    keras_archive,
+    keras_config,
+    keras_legacy_config,
+    keras_weights_h5,
+    legacy_h5,
+    model_state,
+    serialization,
+    weights,
+)
 from loom.saving import scope as scope_module
-from loom.saving.errors import ArchiveError, ConfigError, SerializationError, WeightsFileError, WeightsMismatchError
+from loom.saving.errors import (
+    ConfigError,
+    SerializationError,
+    WeightsFileError,
+    WeightsMismatchError,
+)
 from loom.saving.model_state import get_model_state as get_model_state
 from loom.saving.model_state import set_model_state as set_model_state
 
@@ -42,18 +67,24 @@ def _loom_version() -> str:
 
 # --- weights files ------------------------------------------------------------------------------
 def save_weights(model, filepath, overwrite: bool = True, include_optimizer: bool = False) -> None:
-    """Write the model's variables to a safetensors file, atomically.
+    """Write the model's variables to a file, atomically.
 
     Args:
         model: a built model (or layer).
-        filepath: the file; any extension (``.weights.safetensors`` reads best;
-            Keras's ``.weights.h5`` name also works, holding safetensors data).
+        filepath: a name ending in ``.weights.h5`` writes Keras 3's HDF5 layout,
+            which Keras's ``load_weights`` reads; any other name writes
+            safetensors (``.weights.safetensors`` reads best), with each
+            tensor's SHA-256.
         overwrite: False refuses to replace an existing file.
-        include_optimizer: also write the optimizer's state (``"__optimizer__/..."``).
+        include_optimizer: also write the optimizer's state (``"__optimizer__/..."``;
+            ``optimizer/vars`` in the HDF5 layout).
     """
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False.")
+    if filepath.endswith(".weights.h5"):
+        keras_weights_h5.save_keras_weights_h5(model, filepath, include_optimizer=include_optimizer)
+        return
     state = model_state.get_model_state(model, include_optimizer)
     metadata = {
         "format": "loom.weights",
@@ -66,10 +97,17 @@ def save_weights(model, filepath, overwrite: bool = True, include_optimizer: boo
 
 
 def load_weights(
-    model, filepath, skip_mismatch: bool = False, convert_dtypes: bool = False, allow_nonfinite: bool = True
+    model,
+    filepath,
+    skip_mismatch: bool = False,
+    convert_dtypes: bool = False,
+    allow_nonfinite: bool = True,
 ) -> None:
-    """Load variables saved by ``save_weights`` (or the weights inside a model file).
+    """Load variables saved by ``save_weights`` (or the weights inside a model file), loom's or Keras's.
 
+    The file's content, not its name, says what it is: safetensors (loom's
+    ``save_weights``), a ``.keras`` / ``.loom`` model file, Keras 3's
+    ``.weights.h5``, or a tf.keras 2 ``.h5`` (matched layer by layer, in order).
     Weights are matched as Keras matches them, by the model's layer structure
     (each weight's tree path, recorded in the file: ``layers/dense_1/kernel``),
     not by auto-generated layer names, so the same architecture built again in
@@ -96,9 +134,13 @@ def load_weights(
     """
     filepath = os.fspath(filepath)
     with open(filepath, "rb") as handle:  # opened once: a concurrent os.replace cannot mix two files
-        if archive_module.starts_like_zip(handle):
+        kind = _model_file_kind(handle)
+        if kind == "keras":
+            kind, data = "hdf5", keras_archive.read_open_keras_archive(handle, filepath).weights
+        elif kind == "hdf5":
+            data = handle.read()
+        elif archive_module.starts_like_zip(handle):
             loaded = archive_module.read_open_archive(handle, filepath)
-            _refuse_keras_weights(loaded, filepath)
             if loaded.weights is None:
                 raise WeightsFileError(f"Model file {filepath!r} holds no {archive_module.WEIGHTS}.")
             source = loaded.weights
@@ -107,19 +149,37 @@ def load_weights(
             table = integrity.saved_digest_table(source, f"Weights file {filepath!r}")
             if table is not None:
                 integrity.verify_digests(source, table, f"Weights file {filepath!r}")
+    if kind == "hdf5":
+        _load_h5_weights(model, io.BytesIO(data), skip_mismatch, convert_dtypes, allow_nonfinite)
+        return
     with_optimizer = getattr(model, "optimizer", None) is not None
     section = model_state.ModelSection(source, with_optimizer)
     integrity.check_finite(section, section.specs, f"Weights file {filepath!r}", allow_nonfinite)
     model_state.set_model_state(model, source, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes)
 
 
-def _refuse_keras_weights(loaded, filepath: str) -> None:
-    keras = [name for name in archive_module.KERAS_WEIGHTS if name in loaded.names]
-    if keras:
-        raise ArchiveError(
-            f"{filepath!r} was written by Keras (its weights are {keras[0]}); loom reads model files with "
-            "safetensors weights. Rebuild the model in loom and load weights exported from Keras instead."
-        )
+def _is_legacy_h5(source) -> bool:
+    """Whether an HDF5 file has tf.keras 2's layout (``layer_names``) rather than Keras 3's (``layers/...``)."""
+    with hdf5_safety.open_hdf5(source) as checked:
+        legacy = checked.attribute("/", "layer_names") is not None or "/model_weights" in checked.groups
+    source.seek(0)
+    return legacy
+
+
+def _load_h5_weights(model, source, skip_mismatch, convert_dtypes, allow_nonfinite) -> None:
+    if _is_legacy_h5(source):
+        legacy_h5.load_legacy_h5_weights(model, source, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes)
+        state = model_state.ArraySource(model_state.get_model_state(model, include_optimizer=False))
+        integrity.check_finite(state, state.specs, "The HDF5 weights", allow_nonfinite)
+        return
+    keras_weights_h5.load_keras_weights_h5(
+        model,
+        source,
+        include_optimizer=getattr(model, "optimizer", None) is not None,
+        skip_mismatch=skip_mismatch,
+        convert_dtypes=convert_dtypes,
+        allow_nonfinite=allow_nonfinite,
+    )
 
 
 # --- model files ----------------------------------------------------------------------------------
@@ -175,7 +235,10 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
 
     Args:
         model: a built model.
-        filepath: a path ending in ``.keras`` or ``.loom``.
+        filepath: a ``.keras`` path writes Keras 3's format (``config.json``,
+            ``metadata.json``, ``model.weights.h5``), which Keras's
+            ``load_model`` reads too; a ``.loom`` path writes loom's own format
+            (weights in safetensors, each tensor's SHA-256).
         overwrite: False refuses to replace an existing file.
         include_optimizer: also save the optimizer's state (when it is built).
 
@@ -192,6 +255,9 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     _check_model_path(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False.")
+    if filepath.endswith(".keras"):
+        _save_keras_format(model, filepath, include_optimizer)
+        return
     config, arrays = model_config(model, collect_arrays=True)
     if getattr(model, "compiled", False):
         config["compile_config"] = compile_config(model)
@@ -211,6 +277,21 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         **model_state.tree_metadata(model),
     }
     archive_module.write_archive(filepath, config, {**state, **arrays}, metadata, weights_metadata)
+
+
+def _save_keras_format(model, filepath: str, include_optimizer: bool) -> None:
+    """Keras 3's ``.keras``: the config in Keras's spelling (arrays inline, as Keras writes them),
+    the weights in Keras's HDF5 layout, loom's training seed in the metadata."""
+    config, _ = model_config(model, collect_arrays=False)
+    compiled = getattr(model, "compiled", False)
+    if compiled:
+        config["compile_config"] = compile_config(model)
+    keras_form = keras_config.to_keras(config)
+    weights_h5 = keras_weights_h5.keras_weights_h5_bytes(model, include_optimizer=include_optimizer)
+    extras = {"format": FORMAT, "loom_version": _loom_version()}
+    if compiled:
+        extras["training_seed"] = int(model._training_seed)
+    keras_archive.write_keras_archive(filepath, keras_form, weights_h5, extras)
 
 
 def _compile_from_config(model, config: dict, loading) -> None:
@@ -268,8 +349,16 @@ def load_model(
             e.g. ``IntegrityError`` for a tensor that differs from its digest.
     """
     filepath = os.fspath(filepath)
-    loaded = archive_module.read_archive(filepath)
-    _refuse_keras_weights(loaded, filepath)
+    with open(filepath, "rb") as handle:  # opened once: a concurrent os.replace cannot mix two files
+        kind = _model_file_kind(handle)
+        if kind == "hdf5":
+            return _load_legacy_h5(handle, filepath, custom_objects, compile, safe_mode)
+        if kind == "keras":
+            loaded = keras_archive.read_open_keras_archive(handle, filepath)
+        else:
+            loaded = archive_module.read_open_archive(handle, filepath)
+    if kind == "keras":
+        return _load_keras_format(loaded, custom_objects, compile, safe_mode, allow_nonfinite)
     config = loaded.config
     source = loaded.weights if loaded.weights is not None else model_state.ArraySource({})
     section = model_state.ModelSection(source, compile)
@@ -285,11 +374,91 @@ def load_model(
         compile_settings = config.get("compile_config")
         if compile and isinstance(compile_settings, dict):
             serialization.build_guarded(
-                lambda: _compile_from_config(model, compile_settings, loading), "the compile settings"
+                lambda: _compile_from_config(model, compile_settings, loading),
+                "the compile settings",
             )
         _check_arrays_used(source, loading, filepath)
     section = model_state.ModelSection(source, compile and model.optimizer is not None)
     serialization.build_guarded(lambda: model_state.set_model_state(model, section), "the model's state")
+    return model
+
+
+def _loom_form(config: dict) -> dict:
+    """A model config from Keras 3, tf.keras 2 or loom, in the form loom builds."""
+    if keras_legacy_config.is_keras2_config(config):
+        return keras_legacy_config.from_keras2(config)
+    return keras_config.from_keras(config)
+
+
+def _load_legacy_h5(handle, filepath: str, custom_objects, compile, safe_mode):
+    """A tf.keras 2 HDF5 model: its ``model_config`` in Keras 3's schema, then its weights by layer name."""
+    source = io.BytesIO(handle.read())
+    model_config_ = legacy_h5.read_legacy_h5_model_config(source)
+    if not isinstance(model_config_, dict):
+        raise ConfigError(
+            f"HDF5 file {filepath!r} holds no model config (a weights-only file?). Build the model in code and "
+            "call model.load_weights on it."
+        )
+    config = _loom_form(model_config_)
+    with scope_module.loading(None, safe_mode, custom_objects) as loading:
+        loading.variable_budget = source.getbuffer().nbytes + _BUDGET_SLACK
+        model = _build_model(config, loading, f"HDF5 file {filepath!r}")
+        loading.variable_budget = None
+        training = legacy_h5.read_legacy_h5_training_config(source) if compile else None
+        if isinstance(training, dict):
+            settings = keras_legacy_config.compile_config_from_training_config(training)
+            serialization.build_guarded(
+                lambda: _compile_from_config(model, settings, loading),
+                "the compile settings",
+            )
+    legacy_h5.load_legacy_h5_weights(model, source)
+    return model
+
+
+def _model_file_kind(handle) -> str:
+    """``"keras"`` (Keras 3's zip), ``"loom"`` (loom's zip, or anything else: its reader names the problem)
+    or ``"hdf5"`` (a tf.keras 2 model), from the file's content, never its extension."""
+    kind = hdf5_safety.sniff_file_kind(handle)
+    if kind == "zip":
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                names = archive.namelist()
+        except archive_module._ZIP_ERRORS:
+            names = []  # loom's reader reports the damage
+        handle.seek(0)
+        return "keras" if keras_archive.is_keras_layout(names) else "loom"
+    return "hdf5" if kind == "hdf5" else "loom"
+
+
+def _build_model(config: dict, loading, what: str):
+    model = serialization.build_guarded(lambda: serialization.deserialize_entry(config, loading), "the model")
+    if not hasattr(model, "stateless_call") or not hasattr(model, "compile"):
+        raise ConfigError(f"{what} describes a {type(model).__name__}, not a model.")
+    return model
+
+
+def _load_keras_format(loaded, custom_objects, compile, safe_mode, allow_nonfinite):
+    """A model from a ``.keras`` file in Keras 3's format (written by Keras or by loom)."""
+    what = f"Model file {str(loaded.path)!r}"
+    config = keras_config.from_keras(loaded.config)
+    with scope_module.loading(None, safe_mode, custom_objects) as loading:
+        # The model may not allocate more than its weights file could fill (HDF5 adds overhead, never less).
+        loading.variable_budget = len(loaded.weights) + _BUDGET_SLACK
+        model = _build_model(config, loading, what)
+        loading.variable_budget = None
+        compile_settings = config.get("compile_config")
+        if compile and isinstance(compile_settings, dict):
+            serialization.build_guarded(
+                lambda: _compile_from_config(model, compile_settings, loading),
+                "the compile settings",
+            )
+            seed = loaded.training_seed
+            if seed is not None:
+                model._training_seed = seed
+    with_optimizer = compile and getattr(model, "optimizer", None) is not None
+    keras_weights_h5.load_keras_weights_h5(
+        model, keras_archive.weights_file(loaded), include_optimizer=with_optimizer, allow_nonfinite=allow_nonfinite
+    )
     return model
 
 
@@ -298,20 +467,23 @@ def _check_arrays_used(source, loading, filepath) -> None:
     unused = sorted(stored - loading.used_keys)
     if unused:
         raise WeightsMismatchError(
-            f"Model file {filepath!r} holds arrays the config never refers to: {unused[:10]}.", unexpected=unused
+            f"Model file {filepath!r} holds arrays the config never refers to: {unused[:10]}.",
+            unexpected=unused,
         )
 
 
 def model_to_json(model, **kwargs) -> str:
-    """The model's architecture as a JSON string (arrays written inline, as Keras does)."""
+    """The model's architecture as JSON in Keras 3's schema (arrays written inline, as Keras does):
+    ``keras.models.model_from_json`` reads it, as does loom's ``model_from_json``."""
     config, _ = model_config(model, collect_arrays=False)
-    return json.dumps(config, **kwargs)
+    return json.dumps(keras_config.to_keras(config), **kwargs)
 
 
 def model_from_json(json_string, custom_objects: dict | None = None, safe_mode: bool = True):
-    """Rebuild a model (with fresh weights) from ``model.to_json()``'s output."""
+    """Rebuild a model (with fresh weights) from ``to_json()``'s output: loom's, Keras 3's or tf.keras 2's."""
     config = archive_module.parse_json(json_string, "the model JSON")
     if not isinstance(config, dict):
         raise ConfigError("The model JSON must hold an object with 'class_name' and 'config'.")
+    config = _loom_form(config)
     with scope_module.loading(None, safe_mode, custom_objects) as loading:
         return serialization.build_guarded(lambda: serialization.deserialize_entry(config, loading), "the model")

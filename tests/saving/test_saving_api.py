@@ -73,11 +73,15 @@ def test_training_continues_identically_after_a_round_trip(seed, tmp_path):
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     loaded = round_trip(model, tmp_path / "model.keras")
     assert loaded._training_seed == model._training_seed
-    assert_bitwise_equal([v.numpy() for v in loaded.optimizer.variables], [v.numpy() for v in model.optimizer.variables])
+    assert_bitwise_equal(
+        [v.numpy() for v in loaded.optimizer.variables], [v.numpy() for v in model.optimizer.variables]
+    )
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     loaded.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert_same_weights(model, loaded)
-    assert_bitwise_equal([v.numpy() for v in loaded.optimizer.variables], [v.numpy() for v in model.optimizer.variables])
+    assert_bitwise_equal(
+        [v.numpy() for v in loaded.optimizer.variables], [v.numpy() for v in model.optimizer.variables]
+    )
 
 
 def test_model_file_holds_config_metadata_and_safetensors(tmp_path):
@@ -146,12 +150,16 @@ def test_save_weights_and_load_weights_round_trip(tmp_path):
     assert_same_weights(model, other)
 
 
-def test_keras_weights_file_name_works_and_holds_safetensors(tmp_path):
+def test_keras_weights_file_name_writes_keras_hdf5_layout(tmp_path):
     model, other = _dense_model(), _dense_model()
     model.save_weights(tmp_path / "model.weights.h5")
-    assert sorted(safetensors.numpy.load_file(tmp_path / "model.weights.h5")) == sorted(v.path for v in model.weights)
+    assert (tmp_path / "model.weights.h5").read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
     other.load_weights(tmp_path / "model.weights.h5")
     assert_same_weights(model, other)
+    model.save_weights(tmp_path / "model.weights.safetensors")
+    assert sorted(safetensors.numpy.load_file(tmp_path / "model.weights.safetensors")) == sorted(
+        v.path for v in model.weights
+    )
 
 
 def test_load_weights_from_a_model_file(tmp_path):
@@ -242,7 +250,7 @@ def test_get_and_set_model_state_are_named_arrays():
 
 def test_a_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
     model = _dense_model()
-    path = tmp_path / "m.keras"
+    path = tmp_path / "m.loom"
     model.save(path)
     before = path.read_bytes()
 
@@ -253,7 +261,7 @@ def test_a_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         model.save(path)
     assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["m.keras"]  # no temporary file left behind
+    assert os.listdir(tmp_path) == ["m.loom"]  # no temporary file left behind
 
 
 def test_a_config_describing_more_weights_than_the_file_holds_is_refused_before_allocating(tmp_path):

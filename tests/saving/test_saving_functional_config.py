@@ -68,8 +68,8 @@ def test_graph_model_is_rebuilt_with_the_same_graph(via, tmp_path):
 
 def test_graph_constants_and_constant_inputs_are_stored_with_the_weights(tmp_path):
     model = _graph_model()
-    model.save(tmp_path / "graph.keras")
-    stored = loom.saving.read_archive(tmp_path / "graph.keras").weights
+    model.save(tmp_path / "graph.loom")
+    stored = loom.saving.read_archive(tmp_path / "graph.loom").weights
     arrays = sorted(k for k in stored.specs if k.startswith("__arrays__/"))
     assert arrays == ["__arrays__/graph/multiply_1/call_0_args_1", "__arrays__/graph/table/input_tensor"]
     np.testing.assert_array_equal(stored.array(arrays[1]), np.arange(8, dtype="float32").reshape(2, 4))

@@ -36,7 +36,7 @@ def _model_file() -> bytes:
     model.compile(optimizer="adam", loss="mse")
     model.optimizer.build(model.trainable_variables)
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "m.keras")
+        path = os.path.join(folder, "m.loom")
         model.save(path)
         with open(path, "rb") as handle:
             return handle.read()
@@ -63,7 +63,7 @@ def _zip(members: dict) -> bytes:
 
 def _load_only_raises_documented_errors(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "fuzzed.keras")
+        path = os.path.join(folder, "fuzzed.loom")
         with open(path, "wb") as handle:
             handle.write(data)
         try:
@@ -72,7 +72,7 @@ def _load_only_raises_documented_errors(data: bytes) -> None:
         except SavingError:
             return
         assert isinstance(model, loom.Model)
-        assert sorted(os.listdir(folder)) == ["fuzzed.keras"]  # loading never writes anything
+        assert sorted(os.listdir(folder)) == ["fuzzed.loom"]  # loading never writes anything
 
 
 JSON_VALUES = st.recursive(
@@ -196,7 +196,7 @@ def test_mutated_model_files_raise_only_documented_errors_at_length(target, vali
 def test_the_unmutated_file_loads(valid_file):
     _load_only_raises_documented_errors(valid_file)
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "m.keras")
+        path = os.path.join(folder, "m.loom")
         with open(path, "wb") as handle:
             handle.write(valid_file)
         assert loom.models.load_model(path).name == "fuzzed"

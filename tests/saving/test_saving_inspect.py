@@ -21,7 +21,7 @@ def _saved(tmp_path):
     model = loom.Model(inputs, ops.sum(scaled, axis=-1), name="inspected")
     model.compile(optimizer="adam", loss="mse")
     model.optimizer.build(model.trainable_variables)
-    path = tmp_path / "m.keras"
+    path = tmp_path / "m.loom"
     model.save(path)
     return path
 
@@ -60,9 +60,9 @@ def test_command_line_prints_the_report_and_fails_cleanly_on_bad_files(tmp_path)
     path = _saved(tmp_path)
     done = subprocess.run([sys.executable, "-m", "loom.inspect", str(path)], capture_output=True, text=True)
     assert done.returncode == 0 and "Model file:" in done.stdout
-    assert loom_inspect.main([str(tmp_path / "missing.keras")]) == 1
-    (tmp_path / "bad.keras").write_bytes(b"not a zip")
-    assert loom_inspect.main([str(tmp_path / "bad.keras")]) == 1
+    assert loom_inspect.main([str(tmp_path / "missing.loom")]) == 1
+    (tmp_path / "bad.loom").write_bytes(b"not a zip")
+    assert loom_inspect.main([str(tmp_path / "bad.loom")]) == 1
 
 
 def test_describe_shows_each_tensors_sha256_and_verifies_it(tmp_path):

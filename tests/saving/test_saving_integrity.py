@@ -27,7 +27,7 @@ def _two_dense(units=3):
     return loom.Model(inputs, layers.Dense(units, name="second")(hidden), name="pair")
 
 
-def _saved(tmp_path, model=None, name="m.keras"):
+def _saved(tmp_path, model=None, name="m.loom"):
     path = tmp_path / name
     (model or _two_dense()).save(path)
     return path

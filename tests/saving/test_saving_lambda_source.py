@@ -57,8 +57,8 @@ def test_seed_style_lambdas_round_trip_in_safe_mode(build, tmp_path):
 
 
 def test_lambda_is_stored_as_source_and_captured_arrays_as_weights(tmp_path):
-    _two_input_model().save(tmp_path / "m.keras")
-    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+    _two_input_model().save(tmp_path / "m.loom")
+    with zipfile.ZipFile(tmp_path / "m.loom") as archive:
         config = json.loads(archive.read("config.json"))
     entry = next(e for e in config["config"]["layers"] if e["name"] == "f")
     function = entry["config"]["function"]
@@ -68,7 +68,7 @@ def test_lambda_is_stored_as_source_and_captured_arrays_as_weights(tmp_path):
     assert captures["ops"] == {"kind": "module", "name": "loom.ops"}
     assert captures["coefficients"]["value"]["class_name"] == "__array__"
     key = captures["coefficients"]["value"]["config"]["key"]
-    stored = loom.saving.read_archive(tmp_path / "m.keras").weights
+    stored = loom.saving.read_archive(tmp_path / "m.loom").weights
     np.testing.assert_array_equal(stored.array(key), [2.0, 1.5, 3.0])
     assert "code" not in json.dumps(config)  # no bytecode anywhere
 

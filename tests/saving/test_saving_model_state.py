@@ -192,10 +192,10 @@ def test_files_without_tree_paths_still_load_by_name(tmp_path):
 def test_model_files_without_tree_paths_still_load(tmp_path, monkeypatch):
     model = _nested()
     monkeypatch.setattr(model_state, "tree_metadata", lambda model: {})  # as an older loom wrote them
-    model.save(tmp_path / "old.keras")
+    model.save(tmp_path / "old.loom")
     monkeypatch.undo()
-    assert model_state.TREE_PATHS not in loom.saving.read_archive(tmp_path / "old.keras").weights.metadata
-    loaded = loom.models.load_model(tmp_path / "old.keras")  # the config's names match the file's keys
+    assert model_state.TREE_PATHS not in loom.saving.read_archive(tmp_path / "old.loom").weights.metadata
+    loaded = loom.models.load_model(tmp_path / "old.loom")  # the config's names match the file's keys
     assert_bitwise_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
 
 
