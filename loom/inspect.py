@@ -1,6 +1,8 @@
 """``python -m loom.inspect FILE``: what a saved model holds, without building any of it.
 
-It reads the archive with the same checks as ``load_model`` and prints the
+It reads the archive (loom's ``.loom`` format, or Keras 3's ``.keras`` format,
+whose weights' shapes come from the HDF5 file's checked structure) with the
+same checks as ``load_model`` and prints the
 metadata, the compile settings, a table of layers from ``config.json`` (class,
 output shape, parameters counted from the weights file's header, inputs), the
 stored arrays, each tensor's SHA-256 checked against the digest recorded when
@@ -11,13 +13,15 @@ anywhere. The command exits with status 1 when a tensor fails its digest.
 """
 
 import argparse
+import hashlib
 import json
 import math
 import sys
 
 from loom.saving import archive as archive_module
-from loom.saving import integrity
+from loom.saving import integrity, keras_archive
 from loom.saving.errors import SavingError
+from loom.saving.hdf5_safety import open_hdf5
 
 
 def _shape(shape) -> str:
@@ -137,19 +141,72 @@ def _nonfinite_line(loaded) -> list:
     return [f"NaN/Inf in {len(counts)} tensor(s): {described}"]
 
 
-def report(path, show_source: bool = False) -> tuple[str, bool]:
-    """The inspector's report for the model file at ``path``, and whether its tensors match
-    their recorded digests (raises loom's saving errors for files it cannot read)."""
-    loaded = archive_module.read_archive(path, verify_digests=False)
+def _keras_format_report(path, show_source: bool) -> tuple[str, bool] | None:
+    """The report for a ``.keras`` file in Keras's own format (config.json + model.weights.h5),
+    or None for loom's format. Dataset shapes come from the HDF5 walk; no array is read."""
+    with open(path, "rb") as handle:
+        if not archive_module.starts_like_zip(handle):
+            return None
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                if not keras_archive.is_keras_layout(archive.namelist()):
+                    return None
+        except zipfile.BadZipFile:
+            return None  # loom's reader explains what is wrong with it
+        handle.seek(0)
+        loaded = keras_archive.read_open_keras_archive(handle, path, verify=False)
+    with open_hdf5(keras_archive.weights_file(loaded)) as checked:
+        datasets = {key.lstrip("/"): (list(info.shape), str(info.dtype)) for key, info in checked.datasets.items()}
+        # Keras groups a layer's weights by its class-based path (layers/dense_1); the group's
+        # `name` attribute holds the layer's own name, which config.json uses.
+        names = {}
+        for key in datasets:
+            if key.startswith("layers/"):
+                group = key.split("/")[1]
+                if group not in names:
+                    vars_path = f"/layers/{group}/vars"
+                    named = checked.attribute(vars_path, "name") if vars_path in checked.groups else None
+                    names[group] = named if isinstance(named, str) else group
+    model_specs = {
+        names[key.split("/")[1]] + "/" + "/".join(key.split("/")[2:]): spec
+        for key, spec in datasets.items()
+        if key.startswith("layers/")
+    }
+    optimizer_keys = [key for key in datasets if key.startswith("optimizer/")]
     config, metadata = loaded.config, loaded.metadata
-    specs = loaded.weights.specs if loaded.weights is not None else {}
-    lines = [f"Model file: {path}"]
-    for key in ("format", "format_version", "loom_version", "keras_version", "date_saved"):
+    lines = [f"Model file: {path}", "  format: Keras 3 (.keras: config.json, model.weights.h5)"]
+    for key in ("keras_version", "date_saved"):
         if key in metadata:
             lines.append(f"  {key}: {metadata[key]}")
+    lines += _model_lines(config)
+    lines.append("")
+    rows = _layer_rows(config, model_specs)
+    if rows:
+        lines.append("Layers (read from config.json; nothing is built):")
+        lines.append(_table(rows, ("Layer (type)", "Output shape", "Params", "Connected to")))
+    total = _param_counts(model_specs, "")
+    size = sum(math.prod(shape) * _itemsize(dtype) for shape, dtype in model_specs.values())
+    lines += ["", f"Weights: {len(model_specs)} tensors, {total:,} parameters ({size:,} bytes)"]
+    lines.append(f"Optimizer state: {len(optimizer_keys)} tensors" if optimizer_keys else "Optimizer state: none")
+    recorded = loaded.loom.get("weights_sha256")
+    actual = hashlib.sha256(loaded.weights).hexdigest()
+    intact = recorded is None or recorded == actual
+    if recorded is None:
+        lines.append("Weights SHA-256: none recorded (written by Keras); the weights cannot be verified.")
+    else:
+        verdict = "ok" if intact else f"MISMATCH (file holds {actual[:16]}...)"
+        lines.append(f"Weights SHA-256 of model.weights.h5 (recorded when loom wrote it): {recorded}  {verdict}")
+        if not intact:
+            lines.append("  The file was damaged or edited after saving: load_model will refuse it.")
+    lines += _source_lines(config, show_source)
+    return "\n".join(lines), intact
+
+
+def _model_lines(config: dict) -> list:
     inner = config.get("config") if isinstance(config.get("config"), dict) else {}
-    model_class, model_name = config.get("class_name", "?"), inner.get("name", "?")
-    lines.append(f"  model: {model_class} '{model_name}' (module {config.get('module')!r})")
+    lines = [f"  model: {config.get('class_name', '?')} '{inner.get('name', '?')}' (module {config.get('module')!r})"]
     compile_config = config.get("compile_config")
     if isinstance(compile_config, dict):
         optimizer = compile_config.get("optimizer")
@@ -158,6 +215,39 @@ def report(path, show_source: bool = False) -> tuple[str, bool]:
             f"  compiled: optimizer={optimizer_name}, loss={json.dumps(compile_config.get('loss'))[:200]}, "
             f"metrics={json.dumps(compile_config.get('metrics'))[:200]}"
         )
+    return lines
+
+
+def _source_lines(config: dict, show_source: bool) -> list:
+    sources = _sources(config, [])
+    if not sources:
+        return []
+    lines = ["Stored Python source (Lambda functions; shown, never run here):"]
+    for where, source in sources:
+        if show_source:
+            lines.append(f"  [{where}]")
+            lines += ["    " + line for line in str(source).splitlines()]
+        else:
+            first = str(source).splitlines()[0] if source else ""
+            lines.append(f"  [{where}] {first[:100]}")
+    return lines
+
+
+def report(path, show_source: bool = False) -> tuple[str, bool]:
+    """The inspector's report for the model file at ``path``, and whether its tensors match
+    their recorded digests (raises loom's saving errors for files it cannot read)."""
+    keras_format = _keras_format_report(path, show_source)
+    if keras_format is not None:
+        return keras_format
+    loaded = archive_module.read_archive(path, verify_digests=False)
+    config, metadata = loaded.config, loaded.metadata
+    specs = loaded.weights.specs if loaded.weights is not None else {}
+    lines = [f"Model file: {path}"]
+    for key in ("format", "format_version", "loom_version", "keras_version", "date_saved"):
+        if key in metadata:
+            lines.append(f"  {key}: {metadata[key]}")
+    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
+    lines += _model_lines(config)
     model_keys = {k: v for k, v in specs.items() if not k.startswith("__")}
     optimizer_keys = [k for k in specs if k.startswith("__optimizer__/")]
     array_keys = [k for k in specs if k.startswith("__arrays__/")]
@@ -178,16 +268,7 @@ def report(path, show_source: bool = False) -> tuple[str, bool]:
         lines += [f"  {k} {specs[k][0]} {specs[k][1]}" for k in array_keys[:50]]
     digest_lines, intact = _digest_lines(loaded)
     lines += _nonfinite_line(loaded) + digest_lines
-    sources = _sources(config, [])
-    if sources:
-        lines.append("Stored Python source (Lambda functions; shown, never run here):")
-        for where, source in sources:
-            if show_source:
-                lines.append(f"  [{where}]")
-                lines += ["    " + line for line in str(source).splitlines()]
-            else:
-                first = str(source).splitlines()[0] if source else ""
-                lines.append(f"  [{where}] {first[:100]}")
+    lines += _source_lines(config, show_source)
     return "\n".join(lines), intact
 
 

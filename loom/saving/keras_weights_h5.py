@@ -157,6 +157,19 @@ def _has_optimizer_state(checked) -> bool:
     return any(path.startswith("/optimizer/vars/") for path in checked.datasets)
 
 
+def _saved_part(checked, slot: Slot, optimizer) -> Slot:
+    """The optimizer's slot, cut to what a compiled Keras model that never trained saves: only the
+    variables its optimizer makes at construction (iterations, and the learning rate unless it is a
+    schedule). The slots then keep their starting values, as in that Keras model."""
+    saved = sum(1 for path in checked.datasets if path.startswith("/optimizer/vars/"))
+    first_slot = next(
+        (i for i, v in enumerate(slot.variables) if id(v) not in optimizer._base_variables), len(slot.variables)
+    )
+    if saved == first_slot < len(slot.variables):
+        return Slot(slot.path, slot.name, slot.variables[:first_slot])
+    return slot
+
+
 def _fixes(check: _Check) -> str:
     hints = []
     if any(found[0] == expected[0] for _, found, expected in check.mismatched):
@@ -205,7 +218,7 @@ def load_keras_weights_h5(
         if include_optimizer and optimizer is not None and _has_optimizer_state(checked):
             if not optimizer.built:
                 optimizer.build(model.trainable_variables)
-            slots = slots + [optimizer_slot(model)]
+            slots = slots + [_saved_part(checked, optimizer_slot(model), optimizer)]
         check = _Check(checked, slots, convert_dtypes)
         if check.failed and not skip_mismatch:
             raise WeightsMismatchError(

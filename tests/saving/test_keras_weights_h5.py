@@ -377,3 +377,17 @@ def test_corrupted_files_raise_only_documented_errors(valid_weights, edits):
         load_keras_weights_h5(model, io.BytesIO(bytes(data)), allow_nonfinite=False)
     except errors.SavingError:
         return
+
+
+def test_a_compiled_keras_model_that_never_trained_loads_with_a_fresh_optimizer(tmp_path):
+    """Keras saves only iterations and learning_rate for an optimizer that never ran."""
+    keras_model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    keras_model.compile(keras.optimizers.Adam(0.005), "mse")
+    path = tmp_path / "untrained.weights.h5"
+    keras_model.save_weights(path)
+    model = loom.Sequential([loom.Input((3,)), loom.layers.Dense(2)])
+    model.compile(loom.optimizers.Adam(0.1), "mse")
+    load_keras_weights_h5(model, path)
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy(), keras_model.layers[0].kernel.numpy())
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.005)
+    assert all(not np.any(v.numpy()) for v in model.optimizer.variables[2:])

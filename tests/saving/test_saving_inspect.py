@@ -7,6 +7,7 @@ import sys
 import zipfile
 
 import numpy as np
+import pytest
 
 import loom
 from loom import inspect as loom_inspect
@@ -100,3 +101,54 @@ def test_a_file_written_before_digests_is_described_as_unverifiable(tmp_path):
     rewrite_metadata(path, lambda m: m.update(format_version=1) or m.pop("weights_sha256"))
     text = loom_inspect.describe(path)
     assert "format_version: 1" in text and "Weights SHA-256: none recorded (format version 1" in text
+
+
+def _keras_format_model():
+    inputs = loom.Input((3,), name="x")
+    hidden = layers.Dense(4, name="hidden")(inputs)
+    model = loom.Model(inputs, layers.Dense(2, name="out")(hidden), name="exchanged")
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def test_a_keras_format_file_is_described_from_its_config_and_hdf5_structure(tmp_path):
+    path = tmp_path / "m.keras"
+    _keras_format_model().save(path)
+    text, intact = loom_inspect.report(path)
+    assert intact
+    assert "format: Keras 3 (.keras: config.json, model.weights.h5)" in text
+    assert re.search(r"^hidden \(Dense\) +\(None, 4\) +16 +x\[0\]\[0\] *$", text, re.MULTILINE), text
+    assert re.search(r"^out \(Dense\) +\S+ +10 +hidden\[0\]\[0\] *$", text, re.MULTILINE), text
+    assert "Weights: 4 tensors, 26 parameters (104 bytes)" in text
+    assert "Optimizer state: 10 tensors" in text
+    assert re.search(r"recorded when loom wrote it\): [0-9a-f]{64}  ok$", text, re.MULTILINE)
+
+
+def test_a_keras_format_file_with_edited_weights_fails_the_command(tmp_path, capsys):
+    path = tmp_path / "m.keras"
+    _keras_format_model().save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    weights = bytearray(members["model.weights.h5"])
+    weights[-8] ^= 0xFF  # a byte of the last dataset's data
+    members["model.weights.h5"] = bytes(weights)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    assert loom_inspect.main([str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "MISMATCH" in captured.out and "load_model will refuse it" in captured.out
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_a_file_written_by_keras_is_described_as_unverifiable(tmp_path):
+    import keras
+
+    inputs = keras.Input((3,), name="x")
+    model = keras.Model(inputs, keras.layers.Dense(2, name="out")(inputs))
+    path = tmp_path / "from_keras.keras"
+    model.save(path)
+    text, intact = loom_inspect.report(path)
+    assert intact and "none recorded (written by Keras)" in text
+    assert re.search(r"^out \(Dense\) +\S+ +8 +x\[0\]\[0\] *$", text, re.MULTILINE), text
