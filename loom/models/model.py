@@ -132,23 +132,36 @@ class Model(Trainer, Layer):
         return super().from_config(config)
 
     def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
-        """Save architecture, weights, compile settings and optimizer state to a ``.keras``
-        (or ``.loom``) zip file, atomically; see ``loom.saving.save_model``."""
+        """Save architecture, weights, compile settings and optimizer state, atomically: ``.keras`` in
+        Keras 3's format (Keras's ``load_model`` reads it), ``.loom`` in loom's safetensors format;
+        see ``loom.saving.save_model``."""
         _saving().save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite: bool = True, include_optimizer: bool = False) -> None:
-        """Write the weights to a safetensors file, atomically; see ``loom.saving.save_weights``."""
+        """Write the weights atomically: Keras's HDF5 layout for ``.weights.h5``, else safetensors
+        (``.weights.safetensors``); see ``loom.saving.save_weights``."""
         _saving().save_weights(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def load_weights(
-        self, filepath, skip_mismatch: bool = False, convert_dtypes: bool = False, allow_nonfinite: bool = True
+        self,
+        filepath,
+        skip_mismatch: bool = False,
+        convert_dtypes: bool = False,
+        allow_nonfinite: bool = True,
+        by_name: bool = False,
     ) -> None:
         """Load weights saved by ``save_weights`` or ``save``, matched by the model's layer
         structure as Keras matches them (a rebuilt model with new auto-names loads them);
         mismatches raise an error listing them (see ``loom.saving.load_weights``).
-        NaN or Inf in the file warns, or raises with ``allow_nonfinite=False``."""
+        NaN or Inf in the file warns, or raises with ``allow_nonfinite=False``; ``by_name`` matches
+        a tf.keras 2 ``.h5`` file's layers by name."""
         _saving().load_weights(
-            self, filepath, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes, allow_nonfinite=allow_nonfinite
+            self,
+            filepath,
+            skip_mismatch=skip_mismatch,
+            convert_dtypes=convert_dtypes,
+            allow_nonfinite=allow_nonfinite,
+            by_name=by_name,
         )
 
     def to_json(self, **kwargs) -> str:

@@ -102,6 +102,7 @@ def load_weights(
     skip_mismatch: bool = False,
     convert_dtypes: bool = False,
     allow_nonfinite: bool = True,
+    by_name: bool = False,
 ) -> None:
     """Load variables saved by ``save_weights`` (or the weights inside a model file), loom's or Keras's.
 
@@ -125,6 +126,8 @@ def load_weights(
         allow_nonfinite: weights holding NaN or Inf (saved after training
             diverged) load with a warning naming them; False refuses them with
             a ``NonFiniteWeightsError`` instead (a loom extension to Keras).
+        by_name: for a tf.keras 2 ``.h5`` file, match layers by name instead of
+            by order (as Keras; other files are always matched by structure).
 
     Raises:
         WeightsMismatchError: listing missing, unexpected and mismatched weights.
@@ -150,8 +153,13 @@ def load_weights(
             if table is not None:
                 integrity.verify_digests(source, table, f"Weights file {filepath!r}")
     if kind == "hdf5":
-        _load_h5_weights(model, io.BytesIO(data), skip_mismatch, convert_dtypes, allow_nonfinite)
+        _load_h5_weights(model, io.BytesIO(data), skip_mismatch, convert_dtypes, allow_nonfinite, by_name)
         return
+    if by_name:
+        raise ValueError(
+            f"load_weights({filepath!r}, by_name=True): matching by layer name is for tf.keras 2 .h5 files; "
+            "this file is matched by the model's structure. Drop by_name (as Keras 3 requires for this file)."
+        )
     with_optimizer = getattr(model, "optimizer", None) is not None
     section = model_state.ModelSection(source, with_optimizer)
     integrity.check_finite(section, section.specs, f"Weights file {filepath!r}", allow_nonfinite)
@@ -166,12 +174,19 @@ def _is_legacy_h5(source) -> bool:
     return legacy
 
 
-def _load_h5_weights(model, source, skip_mismatch, convert_dtypes, allow_nonfinite) -> None:
+def _load_h5_weights(model, source, skip_mismatch, convert_dtypes, allow_nonfinite, by_name=False) -> None:
     if _is_legacy_h5(source):
-        legacy_h5.load_legacy_h5_weights(model, source, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes)
+        legacy_h5.load_legacy_h5_weights(
+            model, source, by_name=by_name, skip_mismatch=skip_mismatch, convert_dtypes=convert_dtypes
+        )
         state = model_state.ArraySource(model_state.get_model_state(model, include_optimizer=False))
         integrity.check_finite(state, state.specs, "The HDF5 weights", allow_nonfinite)
         return
+    if by_name:
+        raise ValueError(
+            "load_weights(by_name=True): matching by layer name is for tf.keras 2 .h5 files; a Keras 3 "
+            ".weights.h5 is matched by the model's structure. Drop by_name (as Keras 3 requires)."
+        )
     keras_weights_h5.load_keras_weights_h5(
         model,
         source,

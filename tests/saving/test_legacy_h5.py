@@ -261,3 +261,17 @@ def test_a_text_file_named_h5_is_not_hdf5(tmp_path):
     path.write_text("Not Found")
     with pytest.raises(NotHdf5Error, match="it is a text file"):
         read_legacy_h5_model_config(path)
+
+
+def test_model_load_weights_passes_by_name_to_tf_keras_files_only(tmp_path):
+    w, b = _array(4, 3), _array(3)
+    path = weights_file(tmp_path / "named.h5", [("encoder", [("encoder/kernel:0", w), ("encoder/bias:0", b)])])
+    x = loom.Input((4,))
+    model = loom.Model(x, loom.layers.Dense(5, name="new_head")(loom.layers.Dense(3, name="encoder")(x)))
+    with pytest.raises(errors.WeightsMismatchError):
+        model.load_weights(path)  # by order: 2 layers against the file's 1
+    model.load_weights(path, by_name=True)
+    np.testing.assert_array_equal(model.get_layer("encoder").kernel.numpy(), w)
+    model.save_weights(tmp_path / "own.weights.h5")
+    with pytest.raises(ValueError, match="by_name=True.*tf.keras 2 .h5 files"):
+        model.load_weights(tmp_path / "own.weights.h5", by_name=True)
