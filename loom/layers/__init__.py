@@ -31,7 +31,12 @@ from loom.layers.convolutional import SeparableConvolution2D as SeparableConvolu
 from loom.layers.core import Dense as Dense
 from loom.layers.core import Identity as Identity
 from loom.layers.core import Lambda as Lambda
+from loom.layers.discretization import Discretization as Discretization
 from loom.layers.embedding import Embedding as Embedding
+from loom.layers.hashing import HashedCrossing as HashedCrossing
+from loom.layers.hashing import Hashing as Hashing
+from loom.layers.index_lookup import IntegerLookup as IntegerLookup
+from loom.layers.index_lookup import StringLookup as StringLookup
 from loom.layers.input_layer import Input as Input
 from loom.layers.input_layer import InputLayer as InputLayer
 from loom.layers.input_spec import InputSpec as InputSpec
@@ -119,6 +124,7 @@ from loom.layers.spatial_reshaping import UpSampling3D as UpSampling3D
 from loom.layers.spatial_reshaping import ZeroPadding1D as ZeroPadding1D
 from loom.layers.spatial_reshaping import ZeroPadding2D as ZeroPadding2D
 from loom.layers.spatial_reshaping import ZeroPadding3D as ZeroPadding3D
+from loom.layers.text_vectorization import TextVectorization as TextVectorization
 
 
 # Keras's keras.layers.serialize / deserialize. Their home is loom.saving (which sits above

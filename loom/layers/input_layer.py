@@ -29,6 +29,13 @@ def _normalize_shape(shape, argument: str) -> tuple:
     return tuple(None if d is None else int(d) for d in shape)
 
 
+def _standardize_input_dtype(dtype) -> str:
+    """Keras's dtype name for an input: "string" for text (str, object, "string"), else numeric."""
+    if dtype in ("string", "str") or dtype is str or dtype is object:
+        return "string"
+    return dtypes.standardize_dtype(dtype)
+
+
 class InputLayer(Layer):
     """The layer behind ``Input``: it produces one symbolic tensor and has no weights.
 
@@ -78,9 +85,14 @@ class InputLayer(Layer):
         self.batch_shape = batch_shape
         self.sparse = bool(sparse)
         self.optional = optional
-        self._input_dtype = dtypes.standardize_dtype(dtype)
+        self._input_dtype = _standardize_input_dtype(dtype)
         self.built = True
-        tensor = SymbolicTensor(batch_shape, self._input_dtype, name=self.name)
+        # JAX has no string dtype, so a string input's tensor carries Keras's name for it;
+        # host layers (see host_layer.py) are the ones that consume it.
+        tensor = SymbolicTensor(
+            batch_shape, "int32" if self._input_dtype == "string" else self._input_dtype, name=self.name
+        )
+        tensor.dtype = self._input_dtype
         Node(self, (), {}, tensor)
 
     def _adopt_constant(self, value, shape, batch_shape, dtype):
@@ -148,7 +160,8 @@ def Input(
     Args:
         shape: shape of one sample, e.g. ``(100,)`` or ``100``; None marks an unknown dim.
         batch_size: fixed batch size (optional).
-        dtype: dtype of the input (floatx by default).
+        dtype: dtype of the input (floatx by default); "string" for text, which
+            host layers (TextVectorization, StringLookup, Hashing) turn into numbers.
         batch_shape: full shape including the batch dim, instead of ``shape``.
         name: name of the input; ``predict``/``fit`` accept dicts keyed by it.
         tensor: a NumPy/JAX array (or ``loom.backend.variable``) making this a

@@ -9,6 +9,7 @@ and the model itself gets one node in the outer graph, sharing its weights.
 import collections
 import weakref
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -18,7 +19,7 @@ from loom.graph.call_arguments import any_symbolic
 from loom.graph.node import Node, collect_nodes
 from loom.graph.replay import replay
 from loom.graph.symbolic_tensor import SymbolicTensor
-from loom.layers import call_context
+from loom.layers import call_context, host_prefix
 from loom.layers.input_layer import InputLayer
 from loom.layers.layer import Layer
 from loom.models.model import Model, _saving
@@ -76,6 +77,8 @@ def _as_input_dtype(tensor: SymbolicTensor, value):
     mixed policy sees float32 data)."""
     if isinstance(value, SymbolicTensor) or getattr(value, "dtype", None) is None or value.dtype == tensor.dtype:
         return value
+    if tensor.dtype == "string":  # only host layers read strings (see host_prefix)
+        return value
     return jnp.asarray(value, dtype=tensor.dtype)
 
 
@@ -112,6 +115,8 @@ class Functional(Model):
 
     # Inputs are converted to each Input's dtype in ``_feed``, not to the model's compute dtype.
     _convert_input_args = False
+    # The host layers at the start of the graph and where the compiled part starts (see host_prefix).
+    _host_prefix = None
 
     def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True, **kwargs):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
@@ -135,6 +140,8 @@ class Functional(Model):
         # Inputs that no output needs are accepted, as in Keras (`Model(model.inputs,
         # layer.output)` reads an intermediate layer): they are fed and ignored.
         self._nodes, _ = topology.nodes_between(self._inputs, self._outputs)
+        # Host layers (strings, lookups) at the start run in NumPy before the compiled part.
+        self._host_prefix = host_prefix.find_host_prefix(self.name, self._nodes, self._fed_inputs, self._outputs)
         self._operations = self._order_operations()
         self._check_names()
         for tensor in self._inputs:
@@ -333,6 +340,11 @@ class Functional(Model):
     def _check_inputs(self, inputs, check_batch_dim: bool = True) -> tuple[list, list]:
         """``(tensors, values)`` of the fed inputs, ranks fitted, after checking their number
         and shapes (``check_batch_dim=False`` for whole datasets, batched later)."""
+        if isinstance(inputs, host_prefix.HostEncoded):
+            tensors, values = self._encoded_prefix().tensors(), jax.tree_util.tree_leaves(tuple(inputs))
+            for tensor, value in zip(tensors, values):
+                _check_input_shape(self, tensor, value, check_batch_dim)
+            return tensors, values
         fed, given = self._pair_inputs(inputs)
         values = [_adjust_rank(tensor, value) for tensor, value in zip(fed, given)]
         for tensor, value, original in zip(fed, values, given):
@@ -342,6 +354,15 @@ class Functional(Model):
     def _feed(self, inputs, check_batch_dim: bool = True) -> dict:
         """Map the model's input tensors to the given values (checked as ``_check_inputs``
         does) and the constant inputs to their values."""
+        if self._host_prefix is not None and not any_symbolic(inputs):
+            inputs = self._encode_on_host(inputs)
+        if isinstance(inputs, host_prefix.HostEncoded):
+            self._check_inputs(inputs, check_batch_dim)
+            mapping = self._encoded_prefix().feed(inputs)
+            for tensor in self._inputs:
+                if getattr(tensor.operation, "is_constant", False):
+                    mapping[id(tensor)] = tensor.operation.constant_value()
+            return mapping
         fed, values = self._check_inputs(inputs, check_batch_dim)
         mapping = {id(t): _as_input_dtype(t, v) for t, v in zip(fed, values)}
         for tensor in self._inputs:
@@ -349,10 +370,31 @@ class Functional(Model):
                 mapping[id(tensor)] = tensor.operation.constant_value()
         return mapping
 
+    def _convert_inputs(self, args, kwargs):
+        # Raw data (strings) cannot become JAX arrays: the host prefix encodes it first.
+        if self._host_prefix is not None and args and not any_symbolic(args[0]):
+            args = (self._encode_on_host(args[0]),) + tuple(args[1:])
+        return super()._convert_inputs(args, kwargs)
+
+    def _encoded_prefix(self) -> "host_prefix.HostPrefix":
+        if self._host_prefix is None:
+            raise ValueError(f"Model '{self.name}' has no host layers, so it takes its inputs as arrays, not encoded.")
+        return self._host_prefix
+
+    def _encode_on_host(self, inputs) -> "host_prefix.HostEncoded":
+        """Raw inputs (strings and numbers) run through the model's host prefix; already
+        encoded inputs are returned as they are."""
+        if isinstance(inputs, host_prefix.HostEncoded):
+            return inputs
+        fed, values = self._check_inputs(inputs, check_batch_dim=False)
+        return self._host_prefix.encode(fed, values)
+
     def _adjust_input_ranks(self, inputs):
         """``inputs`` in the same structure, each array's rank fitted to its input as
         ``_feed`` does (so data adapters batch arrays of the model's shapes). Inputs
         that do not pair up are returned as given, for ``_feed`` to report."""
+        if isinstance(inputs, host_prefix.HostEncoded):
+            return inputs
         try:
             tensors, values = self._pair_inputs(inputs)
         except ValueError:
@@ -376,7 +418,9 @@ class Functional(Model):
         masks = {}
         if input_masks is not None:
             masks = {id(t): m for t, m in zip(self._fed_inputs, input_masks) if m is not None}
-        values, masks = replay(self._nodes, values, masks)
+        # With a host prefix, _feed has run it: the compiled part's nodes remain.
+        nodes = self._nodes if self._host_prefix is None else self._host_prefix.compiled_nodes
+        values, masks = replay(nodes, values, masks)
         outputs = [values[id(t)] for t in self._outputs]
         output_masks = [masks.get(id(t)) for t in self._outputs]
         return self._pack(outputs), output_masks

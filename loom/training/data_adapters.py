@@ -9,9 +9,10 @@ import numpy as np
 
 from loom.distribution import placement
 from loom.graph.symbolic_tensor import SymbolicTensor
+from loom.layers.host_prefix import HostEncoded
 
 
-def _as_array(value, what: str, label: str = "x"):
+def _as_array(value, what: str, label: str = "x", strings: bool = False):
     if isinstance(value, SymbolicTensor):
         raise TypeError(
             f"{what} received a symbolic tensor ({value!r}); pass NumPy or JAX arrays with data. "
@@ -20,6 +21,8 @@ def _as_array(value, what: str, label: str = "x"):
     if isinstance(value, jax.Array):
         return value
     array = np.asarray(value)
+    if strings and array.dtype.kind in "USO":
+        return array  # for a model's host layers (see layers/host_prefix.py)
     if array.dtype.kind in "USO":
         kind = "strings" if array.dtype.kind in "US" else "Python objects"
         raise TypeError(
@@ -38,6 +41,13 @@ def _is_nested_numbers(value) -> bool:
     return isinstance(value, (int, float, bool, np.number))
 
 
+def _is_nested_strings(value) -> bool:
+    """A (nested) list of strings: one array of raw text for a model's host layers."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_is_nested_strings(v) for v in value)
+    return isinstance(value, (str, bytes, np.str_, np.bytes_))
+
+
 def convert_inputs(model, x, what: str = "predict"):
     """``x`` with every leaf converted to an array (a list of plain numbers is one array),
     and, for a model with inputs, a trailing size-1 axis added or dropped where the
@@ -45,16 +55,23 @@ def convert_inputs(model, x, what: str = "predict"):
     ``Input((28, 28, 1))``)."""
     if x is None:
         raise ValueError(f"{what} needs input data `x`; received None.")
+    # A model that starts with host layers takes raw strings, which its host prefix
+    # turns into the arrays its compiled part reads (see layers/host_prefix.py).
+    host = getattr(model, "_host_prefix", None) is not None
+    if host and isinstance(x, HostEncoded):
+        return x
     if isinstance(x, dict):
-        x = {k: _as_array(v, what) for k, v in x.items()}
+        x = {k: _as_array(v, what, strings=host) for k, v in x.items()}
     elif isinstance(x, (list, tuple)):
-        if _is_nested_numbers(x) and len(getattr(model, "_fed_inputs", [None])) == 1:
-            x = _as_array(x, what)
+        single = len(getattr(model, "_fed_inputs", [None])) == 1
+        if single and (_is_nested_numbers(x) or host and _is_nested_strings(x)):
+            x = _as_array(x, what, strings=host)
         else:
-            x = [_as_array(v, what) for v in x]
+            x = [_as_array(v, what, strings=host) for v in x]
     else:
-        x = _as_array(x, what)
-    return _adjust_ranks(model, x)
+        x = _as_array(x, what, strings=host)
+    x = _adjust_ranks(model, x)
+    return model._encode_on_host(x) if host else x
 
 
 def _adjust_ranks(model, x):
@@ -125,7 +142,11 @@ def is_array_like(value) -> bool:
 
 
 def _is_one_array(x) -> bool:
-    return is_array_like(x) or (hasattr(x, "__array__") and not hasattr(x, "__next__"))
+    return (
+        is_array_like(x)
+        or (isinstance(x, (list, tuple)) and _is_nested_strings(x))
+        or (hasattr(x, "__array__") and not hasattr(x, "__next__"))
+    )
 
 
 def is_array_data(x) -> bool:
@@ -137,7 +158,7 @@ def is_array_data(x) -> bool:
     if isinstance(x, dict):
         return all(_is_one_array(v) or v is None for v in x.values())
     if isinstance(x, (list, tuple)):
-        return _is_nested_numbers(x) or all(_is_one_array(v) or v is None for v in x)
+        return _is_nested_numbers(x) or _is_nested_strings(x) or all(_is_one_array(v) or v is None for v in x)
     return _is_one_array(x)
 
 
