@@ -17,10 +17,6 @@ _IMAGE_AUGMENTATION = "issue 10: image augmentation layers"
 _IMAGE_PREPROCESSING = "issue 10: image preprocessing layers"
 _FEATURE_PREPROCESSING = "issue 10: feature preprocessing layers (lookup, hashing, discretization)"
 _AUDIO = "issue 10: audio preprocessing layers"
-_ADAPTIVE_POOLING = "issue 10: adaptive pooling"
-_IMAGE_OPS = "issue 10: image and layout ops"
-_SIGNAL_OPS = "issue 10: signal ops (STFT)"
-_CTC_OPS = "issue 10: CTC ops (loom.losses.ctc computes the loss already)"
 
 # One dict per namespace: Keras name -> why loom leaves it out (for now).
 LEFT_OUT = {
@@ -37,26 +33,8 @@ LEFT_OUT = {
     "models": {},
     "datasets": {},
     "ops": {
-        "adaptive_average_pool": _ADAPTIVE_POOLING,
-        "adaptive_max_pool": _ADAPTIVE_POOLING,
-        "ctc_decode": _CTC_OPS,
-        "ctc_loss": _CTC_OPS,
-        "depth_to_space": _IMAGE_OPS,
-        "fold": _IMAGE_OPS,
-        "image": _IMAGE_OPS,
-        "istft": _SIGNAL_OPS,
-        "rearrange": "issue 10: einops-style rearrange",
-        "space_to_depth": _IMAGE_OPS,
-        "stft": _SIGNAL_OPS,
-        "unfold": _IMAGE_OPS,
     },
     "layers": {
-        "AdaptiveAveragePooling1D": _ADAPTIVE_POOLING,
-        "AdaptiveAveragePooling2D": _ADAPTIVE_POOLING,
-        "AdaptiveAveragePooling3D": _ADAPTIVE_POOLING,
-        "AdaptiveMaxPooling1D": _ADAPTIVE_POOLING,
-        "AdaptiveMaxPooling2D": _ADAPTIVE_POOLING,
-        "AdaptiveMaxPooling3D": _ADAPTIVE_POOLING,
         "AugMix": _IMAGE_AUGMENTATION,
         "AutoContrast": _IMAGE_AUGMENTATION,
         "CenterCrop": _IMAGE_PREPROCESSING,

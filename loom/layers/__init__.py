@@ -1,5 +1,11 @@
 """loom.layers: the Layer base class and every built-in layer."""
 
+from loom.layers.adaptive_pooling import AdaptiveAveragePooling1D as AdaptiveAveragePooling1D
+from loom.layers.adaptive_pooling import AdaptiveAveragePooling2D as AdaptiveAveragePooling2D
+from loom.layers.adaptive_pooling import AdaptiveAveragePooling3D as AdaptiveAveragePooling3D
+from loom.layers.adaptive_pooling import AdaptiveMaxPooling1D as AdaptiveMaxPooling1D
+from loom.layers.adaptive_pooling import AdaptiveMaxPooling2D as AdaptiveMaxPooling2D
+from loom.layers.adaptive_pooling import AdaptiveMaxPooling3D as AdaptiveMaxPooling3D
 from loom.layers.activation import Activation as Activation
 from loom.layers.activation import ELU as ELU
 from loom.layers.activation import LeakyReLU as LeakyReLU

@@ -331,7 +331,19 @@ from loom.ops.linalg import solve_triangular as solve_triangular
 from loom.ops.linalg import svd as svd
 from loom.ops.operation import Operation as Operation
 from loom.ops.operation import symbolic_op as symbolic_op
+from loom.ops.adaptive_pooling import adaptive_average_pool as adaptive_average_pool
+from loom.ops.adaptive_pooling import adaptive_max_pool as adaptive_max_pool
+from loom.ops.blocks import depth_to_space as depth_to_space
+from loom.ops.blocks import fold as fold
+from loom.ops.blocks import space_to_depth as space_to_depth
+from loom.ops.blocks import unfold as unfold
+from loom.ops.ctc import ctc_decode as ctc_decode
+from loom.ops.ctc import ctc_loss as ctc_loss
+from loom.ops.einops import rearrange as rearrange
+from loom.ops.signal import istft as istft
+from loom.ops.signal import stft as stft
 from loom.ops import core as core  # namespaces, as keras.ops.nn
+from loom.ops import image as image
 from loom.ops import linalg as linalg
 from loom.ops import math as math
 from loom.ops import nn as nn
