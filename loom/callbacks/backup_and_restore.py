@@ -2,8 +2,8 @@
 
 import os
 
+from loom import saving
 from loom.callbacks.callback import Callback
-from loom.callbacks.model_checkpoint import saving_module
 from loom.distribution.placement import host_value, is_writer
 
 _BACKUP = "backup.loom"
@@ -57,7 +57,6 @@ class BackupAndRestore(Callback):
         return os.path.join(self.backup_dir, _PREVIOUS)
 
     def on_train_begin(self, logs=None):
-        saving = saving_module()
         for path in (self._latest, self._previous if self.double_checkpoint else None):
             if path is None or not os.path.exists(path):
                 continue
@@ -67,7 +66,7 @@ class BackupAndRestore(Callback):
                 if path == self._latest and self.double_checkpoint and os.path.exists(self._previous):
                     continue  # fall back to the previous backup
                 raise
-            self._restore(saving, backup)
+            self._restore(backup)
             return
 
     # A backup is restored into the same program's model, whose auto-generated layer
@@ -79,7 +78,7 @@ class BackupAndRestore(Callback):
             optimizer.build(self.model.trainable_variables)
         return {"variables": self.model.variables, "optimizer": [] if optimizer is None else optimizer.variables}
 
-    def _restore(self, saving, backup) -> None:
+    def _restore(self, backup) -> None:
         config = backup.config
         if not isinstance(config, dict) or config.get("loom_backup") != 1:
             raise saving.ConfigError(f"{self.backup_dir} holds a file that is not a loom training backup.")
@@ -109,7 +108,6 @@ class BackupAndRestore(Callback):
         self._last_saved_total = int(config["epoch"]) * (steps or 0) + int(config["step"])
 
     def _save(self) -> None:
-        saving = saving_module()
         checkpoint = self.model._training_checkpoint()
         arrays, config = {}, {"loom_backup": 1}
         for group, variables in self._groups().items():

@@ -9,14 +9,6 @@ _MODEL_SUFFIXES = (".keras", ".loom")
 _WEIGHTS_SUFFIXES = (".weights.h5", ".safetensors", ".weights.safetensors")
 
 
-def saving_module():
-    """loom.saving, imported when a checkpoint is written: saving sits above the
-    training engine in the import graph. The one place callbacks reach it."""
-    from loom import saving
-
-    return saving
-
-
 class ModelCheckpoint(MonitorCallback):
     """Saves the model or its weights at the end of epochs or every ``save_freq`` batches.
 

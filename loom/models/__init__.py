@@ -5,8 +5,8 @@ from loom.models.functional import Functional as Functional
 from loom.models.model import Model as Model
 from loom.models.sequential import Sequential as Sequential
 
-# loom.saving sits above loom.models; these re-exports give Keras's names their home
-# (keras.models.load_model). The classes above are fully imported by now.
-from loom.saving.api import load_model as load_model  # noqa: E402
-from loom.saving.api import model_from_json as model_from_json  # noqa: E402
-from loom.saving.api import save_model as save_model  # noqa: E402
+# Keras's names for saving, at home here as keras.models.load_model; loom.saving sits below
+# loom.models (it finds model classes through its registry, at lookup time).
+from loom.saving.api import load_model as load_model
+from loom.saving.api import model_from_json as model_from_json
+from loom.saving.api import save_model as save_model

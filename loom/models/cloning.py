@@ -16,9 +16,10 @@ from loom.graph.symbolic_tensor import SymbolicTensor
 from loom.layers.input_layer import Input, InputLayer
 from loom.layers.layer import Layer
 from loom.models.functional import Functional
-from loom.models.model import Model, _saving
+from loom.models.model import Model
 from loom.models.sequential import Sequential
 from loom.ops.operation import FunctionOperation
+from loom.saving import serialization
 from loom.training.trainer import Trainer
 
 _ARGUMENTS = "input_tensors, clone_function, call_function and recursive"
@@ -278,11 +279,10 @@ def _clone_sequential(model, clone, input_tensors):
 
 def _clone_subclassed(model):
     """A subclassed model rebuilt from its config (and build config), as Keras does."""
-    saving = _saving()
     cls = type(model)
     try:
-        config = saving.serialize_keras_object(model)
-        return saving.deserialize_keras_object(config, custom_objects={cls.__name__: cls})
+        config = serialization.serialize_keras_object(model)
+        return serialization.deserialize_keras_object(config, custom_objects={cls.__name__: cls})
     except (NotImplementedError, TypeError, ValueError) as err:
         kind = next(k for k in (NotImplementedError, TypeError, ValueError) if isinstance(err, k))
         raise kind(

@@ -22,7 +22,8 @@ from loom.graph.symbolic_tensor import SymbolicTensor
 from loom.layers import call_context, host_prefix
 from loom.layers.input_layer import InputLayer
 from loom.layers.layer import Layer
-from loom.models.model import Model, _saving
+from loom.models import functional_config
+from loom.models.model import Model
 
 
 def _flatten(structure, what: str) -> list:
@@ -462,9 +463,9 @@ class Functional(Model):
 
     def get_config(self) -> dict:
         """Keras 3's functional config: layers with their inbound nodes, input and output layers."""
-        return _saving().functional_config.get_functional_config(self)
+        return functional_config.get_functional_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
         """Rebuild the model and its graph (with fresh weights) from ``get_config()``."""
-        return _saving().functional_config.functional_from_config(cls, config, custom_objects)
+        return functional_config.functional_from_config(cls, config, custom_objects)

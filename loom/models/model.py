@@ -6,18 +6,12 @@
 
 from loom.graph.symbolic_tensor import SymbolicTensor
 from loom.layers.layer import Layer, _shape_structure
+from loom.models import functional_config
+from loom.saving import api as saving_api
 from loom.training.trainer import Trainer
 from loom.utils import summary as summary_utils
 
 _functional_subclasses = {}
-
-
-def _saving():
-    """loom.saving, which sits above loom.models in the import graph (it rebuilds models
-    from configs). This is the one place loom.models reaches it, at call time."""
-    from loom import saving
-
-    return saving
 
 
 def _is_functional_call(args, kwargs) -> bool:
@@ -128,19 +122,19 @@ class Model(Trainer, Layer):
             from loom.models.functional import Functional
 
             model_class = Functional if cls is Model else cls
-            return _saving().functional_config.functional_from_config(model_class, config, custom_objects)
+            return functional_config.functional_from_config(model_class, config, custom_objects)
         return super().from_config(config)
 
     def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
         """Save architecture, weights, compile settings and optimizer state, atomically: ``.keras`` in
         Keras 3's format (Keras's ``load_model`` reads it), ``.loom`` in loom's safetensors format;
         see ``loom.saving.save_model``."""
-        _saving().save_model(self, filepath, overwrite=overwrite, **kwargs)
+        saving_api.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite: bool = True, include_optimizer: bool = False) -> None:
         """Write the weights atomically: Keras's HDF5 layout for ``.weights.h5``, else safetensors
         (``.weights.safetensors``); see ``loom.saving.save_weights``."""
-        _saving().save_weights(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        saving_api.save_weights(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def load_weights(
         self,
@@ -155,7 +149,7 @@ class Model(Trainer, Layer):
         mismatches raise an error listing them (see ``loom.saving.load_weights``).
         NaN or Inf in the file warns, or raises with ``allow_nonfinite=False``; ``by_name`` matches
         a tf.keras 2 ``.h5`` file's layers by name."""
-        _saving().load_weights(
+        saving_api.load_weights(
             self,
             filepath,
             skip_mismatch=skip_mismatch,
@@ -166,7 +160,7 @@ class Model(Trainer, Layer):
 
     def to_json(self, **kwargs) -> str:
         """The architecture as JSON, for ``loom.models.model_from_json``."""
-        return _saving().api.model_to_json(self, **kwargs)
+        return saving_api.model_to_json(self, **kwargs)
 
     def summary(
         self,

@@ -3,8 +3,8 @@
 from loom.graph.symbolic_tensor import SymbolicTensor
 from loom.layers.input_layer import InputLayer
 from loom.layers.layer import Layer
+from loom.models import functional_config
 from loom.models.functional import Functional
-from loom.models.model import _saving
 
 
 class Sequential(Functional):
@@ -142,8 +142,8 @@ class Sequential(Functional):
 
     def get_config(self) -> dict:
         """Keras 3's Sequential config: the layers (InputLayer first) and the build shape."""
-        return _saving().functional_config.get_sequential_config(self)
+        return functional_config.get_sequential_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
-        return _saving().functional_config.sequential_from_config(cls, config, custom_objects)
+        return functional_config.sequential_from_config(cls, config, custom_objects)

@@ -8,7 +8,6 @@ unless the caller passes ``safe_mode=False``.
 """
 
 from loom.saving import archive as archive
-from loom.saving import functional_config as functional_config
 from loom.saving import integrity as integrity
 from loom.saving import keras_archive as keras_archive
 from loom.saving import keras_config as keras_config

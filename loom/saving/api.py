@@ -438,7 +438,7 @@ def _model_file_kind(handle) -> str:
         try:
             with zipfile.ZipFile(handle) as archive:
                 names = archive.namelist()
-        except archive_module._ZIP_ERRORS:
+        except archive_module.ZIP_ERRORS:
             names = []  # loom's reader reports the damage
         handle.seek(0)
         return "keras" if keras_archive.is_keras_layout(names) else "loom"

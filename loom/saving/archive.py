@@ -26,6 +26,7 @@ from loom.saving import integrity
 from loom.saving.atomic_write import atomic_open
 from loom.saving.errors import ArchiveError, ConfigError, IntegrityError, SavingError, SerializationError
 from loom.saving.weights import SafetensorsFile, write_safetensors
+
 # The same member-name rules as get_file's archive extraction.
 from loom.utils.archive_extraction import member_name_problem
 
@@ -58,8 +59,9 @@ MAX_MEMBERS = 64
 # JSON configs compress ~5-20x; bombs reach 1000x.
 MAX_COMPRESSION_RATIO = 200
 _RATIO_ALLOWANCE = 2**20
-_FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # identical models give identical files
-_ZIP_ERRORS = (
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # every member's date: identical models give identical files
+# What zipfile and zlib raise on a damaged or hostile zip; readers turn them into an ArchiveError.
+ZIP_ERRORS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
     EOFError,
@@ -127,7 +129,7 @@ def dump_json(value, what: str) -> bytes:
 
 # --- writing ------------------------------------------------------------------------------
 def _info(name: str, compress_type: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
+    info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
     info.compress_type = compress_type
     info.external_attr = (stat.S_IFREG | 0o644) << 16
     return info
@@ -191,7 +193,10 @@ class Archive:
         self.digests = digests
 
 
-class _Reader:
+class Reader:
+    """Checks a zip's members (names, sizes, layout) and reads them through one open handle;
+    every failure is an ``ArchiveError`` naming the file. Shared by loom's and Keras's archives."""
+
     def __init__(self, path, handle):
         self.path = path
         self.handle = handle
@@ -284,7 +289,8 @@ class _Reader:
         return data
 
 
-def _json_object(data: bytes, member: str, path, max_bytes: int) -> dict:
+def json_object(data: bytes, member: str, path, max_bytes: int) -> dict:
+    """A member's bytes parsed by ``parse_json``, which must hold a JSON object (ConfigError otherwise)."""
     value = parse_json(data, f"{member} of {str(path)!r}", max_bytes)
     if not isinstance(value, dict):
         raise ConfigError(f"{member} of {str(path)!r} must hold a JSON object; it holds a {type(value).__name__}.")
@@ -330,7 +336,7 @@ def _digest_table(metadata: dict, version: int, has_weights: bool, path) -> dict
 
 def read_open_archive(handle, path, read_weights: bool = True, verify_digests: bool = True) -> Archive:
     """``read_archive`` on a file already open for binary reading: every byte comes through ``handle``."""
-    reader = _Reader(path, handle)
+    reader = Reader(path, handle)
     if not starts_like_zip(handle):
         reader.fail("is not a zip archive (a loom/Keras model file is a zip with config.json).")
     try:
@@ -339,7 +345,7 @@ def read_open_archive(handle, path, read_weights: bool = True, verify_digests: b
             metadata = {}
             if METADATA in members:
                 data = reader.read_member(archive, members[METADATA], MAX_METADATA_BYTES)
-                metadata = _json_object(data, METADATA, path, MAX_METADATA_BYTES)
+                metadata = json_object(data, METADATA, path, MAX_METADATA_BYTES)
             # The version first: a newer format may define members this loom does not know.
             version = _format_version(metadata, path)
             reader.check_defined(members)
@@ -351,10 +357,10 @@ def read_open_archive(handle, path, read_weights: bool = True, verify_digests: b
                 weights_bytes = reader.read_member(archive, members[WEIGHTS], reader.size)
     except SavingError:
         raise
-    except _ZIP_ERRORS as err:
+    except ZIP_ERRORS as err:
         message = f"Model file {str(path)!r} is corrupt or truncated: {type(err).__name__}: {err}"
         raise ArchiveError(message) from err
-    config = _json_object(config_bytes, CONFIG, path, MAX_CONFIG_BYTES)
+    config = json_object(config_bytes, CONFIG, path, MAX_CONFIG_BYTES)
     digests = _digest_table(metadata, version, WEIGHTS in members, path)
     weights = None
     if weights_bytes is not None:

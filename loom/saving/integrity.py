@@ -21,8 +21,8 @@ import warnings
 import numpy as np
 
 from loom.saving import weights
-from loom.saving.model_state import user_stacklevel
 from loom.saving.errors import IntegrityError, NonFiniteWeightsError
+from loom.saving.warning_location import user_stacklevel
 
 DIGESTS = "weights_sha256"  # the key of the table in metadata.json
 SAFETENSORS_DIGESTS = "loom.weights_sha256"  # the key of the table in a weights file's safetensors metadata

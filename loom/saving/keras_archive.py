@@ -33,7 +33,7 @@ KERAS_VERSION = "3.15.1"
 
 
 def _info(name: str, compress_type: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=archive_module._FIXED_DATE)
+    info = zipfile.ZipInfo(name, date_time=archive_module.FIXED_DATE)
     info.compress_type = compress_type
     info.external_attr = 0o100644 << 16
     return info
@@ -150,7 +150,7 @@ def read_open_keras_archive(handle, path, verify: bool = True) -> KerasArchive:
         ConfigError: the JSON is malformed or beyond loom's limits.
         IntegrityError: the weights differ from the SHA-256 loom recorded.
     """
-    reader = archive_module._Reader(path, handle)
+    reader = archive_module.Reader(path, handle)
     if not archive_module.starts_like_zip(handle):
         reader.fail("is not a zip archive (a .keras model file is a zip with config.json).")
     try:
@@ -160,13 +160,13 @@ def read_open_keras_archive(handle, path, verify: bool = True) -> KerasArchive:
             metadata = {}
             if METADATA in members:
                 data = reader.read_member(archive, members[METADATA], archive_module.MAX_METADATA_BYTES)
-                metadata = archive_module._json_object(data, METADATA, path, archive_module.MAX_METADATA_BYTES)
+                metadata = archive_module.json_object(data, METADATA, path, archive_module.MAX_METADATA_BYTES)
             data = reader.read_member(archive, members[CONFIG], archive_module.MAX_CONFIG_BYTES)
-            config = archive_module._json_object(data, CONFIG, path, archive_module.MAX_CONFIG_BYTES)
+            config = archive_module.json_object(data, CONFIG, path, archive_module.MAX_CONFIG_BYTES)
             weights = reader.read_member(archive, members[WEIGHTS_H5], reader.size)
     except SavingError:
         raise
-    except archive_module._ZIP_ERRORS as err:
+    except archive_module.ZIP_ERRORS as err:
         raise ArchiveError(f"Model file {str(path)!r} is corrupt or truncated: {type(err).__name__}: {err}") from err
     loaded = KerasArchive(path, config, metadata, weights)
     if verify:

@@ -5,7 +5,7 @@ functional nodes as lists (``[[layer name, node index, tensor index,
 kwargs], ...]``, one list per call), an input's shape as
 ``batch_input_shape``, dtype policies as ``{"class_name": "Policy", ...}``,
 and a Lambda's function as marshalled bytecode. ``from_keras2`` rewrites a
-model entry into Keras 3's schema, which ``functional_config`` reads: nodes
+model entry into Keras 3's schema, which ``loom.models.functional_config`` reads: nodes
 become ``{"args", "kwargs"}`` with ``__keras_tensor__`` references, Keras 1's
 ``Merge`` layer becomes the merging layer its ``mode`` names, and a Lambda
 stored as bytecode is refused, whatever the safe mode: loom never runs

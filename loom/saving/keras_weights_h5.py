@@ -35,7 +35,8 @@ from loom.saving.legacy_h5 import (
     read_legacy_h5_model_config,
     read_legacy_h5_training_config,
 )
-from loom.saving.model_state import ArraySource, user_stacklevel
+from loom.saving.model_state import ArraySource
+from loom.saving.warning_location import user_stacklevel
 from loom.saving.weights import listing
 
 __all__ = [

@@ -25,7 +25,7 @@ import warnings
 from loom.saving.archive import parse_json
 from loom.saving.errors import WeightsMismatchError
 from loom.saving.hdf5_safety import Hdf5FileError, Hdf5Limits, open_hdf5
-from loom.saving.model_state import user_stacklevel
+from loom.saving.warning_location import user_stacklevel
 
 
 def _string_list(checked, path: str, name: str) -> list:

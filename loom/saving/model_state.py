@@ -11,7 +11,6 @@ weights: by the model's layer structure, not by auto-generated layer names.
 
 import json
 import math
-import sys
 import warnings
 
 import numpy as np
@@ -24,6 +23,7 @@ from loom.saving.errors import (
     WeightsMismatchError,
 )
 from loom.saving.variable_paths import is_reserved, variable_paths, walk_variables
+from loom.saving.warning_location import user_stacklevel
 
 OPTIMIZER_PREFIX = "__optimizer__/"
 # safetensors metadata key listing the optimizer's variables in their order.
@@ -225,14 +225,6 @@ def _optimizer_assignments(model, source, skip_mismatch: bool, convert_dtypes: b
     loadable = set(comparison.loadable)
     problems = [f"Optimizer state: {line}" for line in comparison.problems()]
     return [(variable, key) for key, variable in pairs if key in loadable], problems
-
-
-def user_stacklevel() -> int:
-    """The ``stacklevel`` of the first caller outside loom (the user's line), for warnings."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("loom."):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def set_model_state(model, state, skip_mismatch: bool = False, convert_dtypes: bool = False) -> None:

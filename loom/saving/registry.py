@@ -13,17 +13,10 @@ the caller passed in ``custom_objects`` (or an active ``custom_object_scope``),
 imports a module named in a file.
 """
 
+import importlib
 import inspect
 import threading
 
-from loom import activations, constraints, initializers, losses, metrics, optimizers, regularizers
-from loom import layers as loom_layers
-from loom.layers.layer import DTypePolicy, Layer
-from loom.metrics.metric import Metric
-from loom.models.functional import Functional
-from loom.models.model import Model
-from loom.models.sequential import Sequential
-from loom.optimizers import schedules
 from loom.saving import safe_names
 from loom.saving.errors import ConfigError, UnknownObjectError
 
@@ -132,6 +125,16 @@ def custom_objects_with(custom_objects: dict | None) -> dict:
 
 
 # --- built-ins ----------------------------------------------------------------------------
+def _loom(module: str):
+    """One of loom's own modules (``"layers"``, ``"optimizers.schedules"``), imported on first use.
+
+    The registry sits below the classes it finds, which save and load through it; importing
+    them at the top would make every package above saving a dependency of its bottom. Only
+    these fixed loom names are ever imported here, never a name read from a file.
+    """
+    return importlib.import_module(f"loom.{module}")
+
+
 def _classes_in(module, base) -> dict:
     table = {}
     for name in dir(module):
@@ -142,9 +145,9 @@ def _classes_in(module, base) -> dict:
     return table
 
 
-def _loom_layer_subclasses() -> dict:
+def _loom_layer_subclasses(layer_base) -> dict:
     """Public Layer subclasses defined in loom's own modules (already imported; nothing is imported here)."""
-    found, stack = {}, [Layer]
+    found, stack = {}, [layer_base]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
@@ -153,23 +156,33 @@ def _loom_layer_subclasses() -> dict:
     return found
 
 
+def builtin_model_classes() -> dict:
+    """``{"Functional", "Sequential", "Model"}``: loom's model classes by name."""
+    models = _loom("models")
+    return {"Functional": models.Functional, "Sequential": models.Sequential, "Model": models.Model}
+
+
 def builtin_tables() -> dict:
     """``{category: {class name: class}}`` of loom's built-in classes (computed each time: layer
     modules imported later, such as a new layer family, count too)."""
-    layers = {**_loom_layer_subclasses(), **_classes_in(loom_layers, Layer)}
-    layers.update({"Functional": Functional, "Sequential": Sequential, "Model": Model})
+    layer_module = _loom("layers.layer")
+    initializers, regularizers, constraints = _loom("initializers"), _loom("regularizers"), _loom("constraints")
+    losses, optimizers, schedules = _loom("losses"), _loom("optimizers"), _loom("optimizers.schedules")
+    models = builtin_model_classes()
+    layers = {**_loom_layer_subclasses(layer_module.Layer), **_classes_in(_loom("layers"), layer_module.Layer)}
+    layers.update(models)
     return {
-            "layers": layers,
-            "models": {"Functional": Functional, "Sequential": Sequential, "Model": Model},
-            "initializers": _classes_in(initializers, initializers.Initializer),
-            "regularizers": _classes_in(regularizers, regularizers.Regularizer),
-            "constraints": _classes_in(constraints, constraints.Constraint),
-            "losses": _classes_in(losses, losses.Loss),
-            "metrics": _classes_in(metrics, Metric),
-            "optimizers": _classes_in(optimizers, optimizers.Optimizer),
-            "schedules": _classes_in(schedules, schedules.LearningRateSchedule),
-            "policies": {"DTypePolicy": DTypePolicy},
-        }
+        "layers": layers,
+        "models": models,
+        "initializers": _classes_in(initializers, initializers.Initializer),
+        "regularizers": _classes_in(regularizers, regularizers.Regularizer),
+        "constraints": _classes_in(constraints, constraints.Constraint),
+        "losses": _classes_in(losses, losses.Loss),
+        "metrics": _classes_in(_loom("metrics"), _loom("metrics.metric").Metric),
+        "optimizers": _classes_in(optimizers, optimizers.Optimizer),
+        "schedules": _classes_in(schedules, schedules.LearningRateSchedule),
+        "policies": {"DTypePolicy": layer_module.DTypePolicy},
+    }
 
 
 def category_of(module) -> str | None:
@@ -215,7 +228,8 @@ def builtin_function_name(function) -> tuple | None:
     name = getattr(function, "__name__", None)
     if not isinstance(name, str) or name == "<lambda>":
         return None
-    for module, family in (("loom.activations", activations), ("loom.losses", losses), ("loom.metrics", metrics)):
+    for family_name in ("activations", "losses", "metrics"):
+        module, family = f"loom.{family_name}", _loom(family_name)
         # A metric-only function (binary_accuracy) shares its name with a class the family's
         # deserialize returns, so the module's own attribute is asked first.
         if getattr(family, name, None) is function:
@@ -234,14 +248,9 @@ def builtin_function(name: str, category: str | None):
         return None
     if category == "ops":
         return safe_names.ALLOWED_NAMES.get(f"loom.ops.{name}")
-    families = {
-        "activations": (activations.deserialize,),
-        "losses": (losses.deserialize,),
-        "metrics": (metrics.deserialize,),
-    }.get(category, (activations.deserialize, losses.deserialize, metrics.deserialize))
-    modules = {"activations": (activations,), "losses": (losses,), "metrics": (metrics,)}.get(
-        category, (activations, losses, metrics)
-    )
+    names = (category,) if category in ("activations", "losses", "metrics") else ("activations", "losses", "metrics")
+    modules = [_loom(name) for name in names]
+    families = [module.deserialize for module in modules]
     for module in modules:
         if inspect.isfunction(getattr(module, name, None)):
             return getattr(module, name)
@@ -273,7 +282,6 @@ def find_registered(class_name, registered_name=None):
         ):
             matches.append(value)
     return matches[0] if len(matches) == 1 else None
-
 
 
 def _describe(module, class_name) -> str:
@@ -337,9 +345,7 @@ def resolve(class_name, module=None, registered_name=None, custom_objects: dict 
     category = category_of(module)
     what = "function" if kind == "function" else "class"
     origin = (
-        "a loom built-in"
-        if category is not None
-        else f"from module '{module}', which loom never imports from a file"
+        "a loom built-in" if category is not None else f"from module '{module}', which loom never imports from a file"
     )
     raise UnknownObjectError(
         f"The config names the {what} {_describe(module, class_name)}, which is not {origin}, not registered "

@@ -62,8 +62,7 @@ bartlett blackman hamming hanning kaiser vectorize custom_gradient symbolic_op O
 _SAFE_BUILTINS = {
     name: getattr(builtins, name)
     for name in (
-        "abs all any bool dict enumerate float int len list max min reversed round slice sorted sum "
-        "tuple zip"
+        "abs all any bool dict enumerate float int len list max min reversed round slice sorted sum tuple zip"
     ).split()
 }
 # Builtins whose use is named in the error (they are refused like any unknown name).
@@ -192,7 +191,7 @@ def numpy_twin(function):
 
 
 _NUMPY_TWINS = {
-    id(function): ALLOWED_NAMES[f"jax.numpy.{name[len('numpy.'):]}"]
+    id(function): ALLOWED_NAMES[f"jax.numpy.{name[len('numpy.') :]}"]
     for name, function in ALLOWED_NAMES.items()
-    if name.startswith("numpy.") and callable(function) and f"jax.numpy.{name[len('numpy.'):]}" in ALLOWED_NAMES
+    if name.startswith("numpy.") and callable(function) and f"jax.numpy.{name[len('numpy.') :]}" in ALLOWED_NAMES
 }

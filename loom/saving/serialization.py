@@ -21,7 +21,6 @@ import numpy as np
 from loom.layers.core import Lambda
 from loom.layers.input_layer import InputLayer
 from loom.layers.layer import Layer
-from loom.models.functional import Functional
 from loom.saving import lambda_source, registry, values
 from loom.saving import scope as scope_module
 from loom.saving.errors import ConfigError, SavingError, SerializationError, UnknownObjectError
@@ -252,7 +251,7 @@ def _deserialize(config, loading, build: bool = True):
             raise ConfigError(f"{tag!r} resolves to {cls!r}, which is not a class, but the entry has a config.")
         return cls
     # A model's config lists layer entries that its own from_config rebuilds, in graph order.
-    if not issubclass(cls, Functional):
+    if not issubclass(cls, registry.builtin_model_classes()["Functional"]):
         name = inner.get("name")
         what = f"{tag} '{name}'" if isinstance(name, str) else f"A {tag}"
         inner = _decode_nested(inner, loading, what, keep_layers=_has_own_from_config(cls))
@@ -317,4 +316,3 @@ def deserialize_layer(config, custom_objects: dict | None = None):
 def deserialize_entry(config, loading, build: bool = True):
     """``_deserialize`` for callers that manage the loading scope (functional configs, the API)."""
     return _deserialize(config, loading, build)
-

@@ -220,9 +220,10 @@ class SafetensorsFile:
         ):
             self._fail(f"tensor {key!r} has an invalid shape {shape!r}.")
         offsets = entry["data_offsets"]
-        if not (
-            isinstance(offsets, list) and len(offsets) == 2 and all(type(o) is int and o >= 0 for o in offsets)
-        ) or offsets[0] > offsets[1]:
+        if (
+            not (isinstance(offsets, list) and len(offsets) == 2 and all(type(o) is int and o >= 0 for o in offsets))
+            or offsets[0] > offsets[1]
+        ):
             self._fail(f"tensor {key!r} has invalid data_offsets {offsets!r}.")
         if math.prod(shape) * dtype.itemsize != offsets[1] - offsets[0]:
             self._fail(
@@ -310,6 +311,7 @@ class SpecComparison:
 
     def problems(self, labels: dict | None = None) -> list:
         """One sentence per kind of problem; ``labels`` adds a readable name after a key."""
+
         def name(key):
             return labeled(key, labels)
 
