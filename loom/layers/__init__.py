@@ -15,6 +15,7 @@ from loom.layers.activation import Softmax as Softmax
 from loom.layers.activation import ThresholdedReLU as ThresholdedReLU
 from loom.layers.attention.additive_attention import AdditiveAttention as AdditiveAttention
 from loom.layers.attention.attention import Attention as Attention
+from loom.layers.attention.grouped_query_attention import GroupQueryAttention as GroupQueryAttention
 from loom.layers.attention.multi_head_attention import MultiHeadAttention as MultiHeadAttention
 from loom.layers.convolutional import Conv1D as Conv1D
 from loom.layers.convolutional import Conv1DTranspose as Conv1DTranspose
@@ -38,16 +39,52 @@ from loom.layers.core import Dense as Dense
 from loom.layers.core import Identity as Identity
 from loom.layers.core import Lambda as Lambda
 from loom.layers.discretization import Discretization as Discretization
+from loom.layers.einsum_dense import EinsumDense as EinsumDense
 from loom.layers.embedding import Embedding as Embedding
 from loom.layers.hashing import HashedCrossing as HashedCrossing
 from loom.layers.hashing import Hashing as Hashing
 from loom.layers.index_lookup import IntegerLookup as IntegerLookup
 from loom.layers.index_lookup import StringLookup as StringLookup
+from loom.layers.image_preprocessing import AugMix as AugMix
+from loom.layers.image_preprocessing import AutoContrast as AutoContrast
+from loom.layers.image_preprocessing import CenterCrop as CenterCrop
+from loom.layers.image_preprocessing import (
+from loom.layers.image_preprocessing import CutMix as CutMix
+from loom.layers.image_preprocessing import Equalization as Equalization
+from loom.layers.image_preprocessing import MaxNumBoundingBoxes as MaxNumBoundingBoxes
+from loom.layers.image_preprocessing import MixUp as MixUp
+from loom.layers.image_preprocessing import Pipeline as Pipeline
+from loom.layers.image_preprocessing import RandAugment as RandAugment
+from loom.layers.image_preprocessing import RandomBrightness as RandomBrightness
+from loom.layers.image_preprocessing import RandomColorDegeneration as RandomColorDegeneration
+from loom.layers.image_preprocessing import RandomColorJitter as RandomColorJitter
+from loom.layers.image_preprocessing import RandomContrast as RandomContrast
+from loom.layers.image_preprocessing import RandomCrop as RandomCrop
+from loom.layers.image_preprocessing import RandomElasticTransform as RandomElasticTransform
+from loom.layers.image_preprocessing import RandomErasing as RandomErasing
+from loom.layers.image_preprocessing import RandomFlip as RandomFlip
+from loom.layers.image_preprocessing import RandomGaussianBlur as RandomGaussianBlur
+from loom.layers.image_preprocessing import RandomGrayscale as RandomGrayscale
+from loom.layers.image_preprocessing import RandomHue as RandomHue
+from loom.layers.image_preprocessing import RandomInvert as RandomInvert
+from loom.layers.image_preprocessing import RandomPerspective as RandomPerspective
+from loom.layers.image_preprocessing import RandomPosterization as RandomPosterization
+from loom.layers.image_preprocessing import RandomRotation as RandomRotation
+from loom.layers.image_preprocessing import RandomSaturation as RandomSaturation
+from loom.layers.image_preprocessing import RandomSharpness as RandomSharpness
+from loom.layers.image_preprocessing import RandomShear as RandomShear
+from loom.layers.image_preprocessing import RandomTranslation as RandomTranslation
+from loom.layers.image_preprocessing import RandomZoom as RandomZoom
+from loom.layers.image_preprocessing import Resizing as Resizing
+from loom.layers.image_preprocessing import Solarization as Solarization
 from loom.layers.input_layer import Input as Input
 from loom.layers.input_layer import InputLayer as InputLayer
 from loom.layers.input_spec import InputSpec as InputSpec
+from loom.layers.jax_layer import FlaxLayer as FlaxLayer
+from loom.layers.jax_layer import JaxLayer as JaxLayer
 from loom.layers.layer import Layer as Layer
 from loom.layers.masking import Masking as Masking
+from loom.layers.mel_spectrogram import MelSpectrogram as MelSpectrogram
 from loom.layers.merging import Add as Add
 from loom.layers.merging import Average as Average
 from loom.layers.merging import Concatenate as Concatenate
@@ -77,6 +114,8 @@ from loom.layers.normalization import GroupNormalization as GroupNormalization
 from loom.layers.normalization import LayerNormalization as LayerNormalization
 from loom.layers.normalization import RMSNormalization as RMSNormalization
 from loom.layers.normalization import UnitNormalization as UnitNormalization
+from loom.layers.other_frameworks import TFSMLayer as TFSMLayer
+from loom.layers.other_frameworks import TorchModuleWrapper as TorchModuleWrapper
 from loom.layers.pooling import AveragePooling1D as AveragePooling1D
 from loom.layers.pooling import AveragePooling2D as AveragePooling2D
 from loom.layers.pooling import AveragePooling3D as AveragePooling3D
@@ -105,7 +144,9 @@ from loom.layers.preprocessing import CategoryEncoding as CategoryEncoding
 from loom.layers.preprocessing import Normalization as Normalization
 from loom.layers.preprocessing import Rescaling as Rescaling
 from loom.layers.recurrent.bidirectional import Bidirectional as Bidirectional
+from loom.layers.recurrent.conv_lstm import ConvLSTM1D as ConvLSTM1D
 from loom.layers.recurrent.conv_lstm import ConvLSTM2D as ConvLSTM2D
+from loom.layers.recurrent.conv_lstm import ConvLSTM3D as ConvLSTM3D
 from loom.layers.recurrent.gru import GRU as GRU
 from loom.layers.recurrent.gru import GRUCell as GRUCell
 from loom.layers.recurrent.lstm import LSTM as LSTM
@@ -121,6 +162,7 @@ from loom.layers.reshaping import Flatten as Flatten
 from loom.layers.reshaping import Permute as Permute
 from loom.layers.reshaping import RepeatVector as RepeatVector
 from loom.layers.reshaping import Reshape as Reshape
+from loom.layers.reversible_embedding import ReversibleEmbedding as ReversibleEmbedding
 from loom.layers.spatial_reshaping import Cropping1D as Cropping1D
 from loom.layers.spatial_reshaping import Cropping2D as Cropping2D
 from loom.layers.spatial_reshaping import Cropping3D as Cropping3D
@@ -130,7 +172,10 @@ from loom.layers.spatial_reshaping import UpSampling3D as UpSampling3D
 from loom.layers.spatial_reshaping import ZeroPadding1D as ZeroPadding1D
 from loom.layers.spatial_reshaping import ZeroPadding2D as ZeroPadding2D
 from loom.layers.spatial_reshaping import ZeroPadding3D as ZeroPadding3D
+from loom.layers.spectral_normalization import SpectralNormalization as SpectralNormalization
+from loom.layers.stft_spectrogram import STFTSpectrogram as STFTSpectrogram
 from loom.layers.text_vectorization import TextVectorization as TextVectorization
+from loom.layers.wrapper import Wrapper as Wrapper
 
 
 # Keras's keras.layers.serialize / deserialize. Their home is loom.saving (which sits above

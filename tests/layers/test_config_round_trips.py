@@ -23,6 +23,8 @@ KEYS_ONLY_IN_LOOM = {
     "Embedding": {"input_length"},
     # Constructor arguments Keras accepts and does not write back; loom keeps them.
     "GRU": {"use_cudnn"},
+    # Keras's JaxLayer drops its seed from the config; loom keeps it, so a reload draws the same rng.
+    "JaxLayer": {"seed"},
     "LSTM": {"use_cudnn"},
     "SimpleRNN": {"seed"},
     # Keras's spatial dropouts write their config by hand and forget the base layer's
@@ -35,7 +37,9 @@ KEYS_ONLY_IN_LOOM = {
 KEYS_ONLY_IN_KERAS = {
     # loom has no quantized layers.
     "Dense": {"quantization_config"},
+    "EinsumDense": {"quantization_config"},
     "Embedding": {"quantization_config"},
+    "ReversibleEmbedding": {"quantization_config"},
 }
 
 

@@ -1,4 +1,4 @@
-"""ConvLSTM2D: an LSTM whose input and recurrent transformations are convolutions."""
+"""ConvLSTM1D/2D/3D: LSTMs whose input and recurrent transformations are convolutions."""
 
 import math
 
@@ -249,7 +249,7 @@ class ConvLSTMCell(RecurrentCell):
 
 
 def conv_lstm_cell_config(cell) -> dict:
-    """The constructor arguments shared by ConvLSTMCell and ConvLSTM2D, serialized."""
+    """The constructor arguments shared by ConvLSTMCell and the ConvLSTM layers, serialized."""
     return {
         "filters": cell.filters,
         "kernel_size": cell.kernel_size,
@@ -276,13 +276,14 @@ def conv_lstm_cell_config(cell) -> dict:
     }
 
 
-class ConvLSTM2D(RNN):
-    """2-D convolutional LSTM over ``(batch, time, rows, cols, channels)`` sequences.
+class ConvLSTM(RNN):
+    """Convolutional LSTM over ``(batch, time, *spatial, channels)`` sequences; ConvLSTM1D/2D/3D fix the rank.
 
     The input convolution of every timestep runs as one batched convolution
     before the time loop; only the recurrent convolution runs inside
-    ``lax.scan``. Weights are ``[kernel (kh, kw, channels, 4f), recurrent_kernel
-    (kh, kw, f, 4f), bias (4f,)]``, gates i, f, c, o, as Keras's.
+    ``lax.scan``. Weights are ``[kernel (*kernel_size, channels, 4f),
+    recurrent_kernel (*kernel_size, f, 4f), bias (4f,)]``, gates i, f, c, o,
+    as Keras's.
 
     Args:
         filters, kernel_size, strides, padding, data_format, dilation_rate,
@@ -294,13 +295,11 @@ class ConvLSTM2D(RNN):
         activity_regularizer: penalty on the outputs.
         return_sequences, return_state, go_backwards, stateful: as ``RNN``.
 
-    Output: ``(batch, new_rows, new_cols, filters)``, or with a time axis
-    after the batch when ``return_sequences``.
-
-    Example:
-        >>> ConvLSTM2D(8, 3, padding="same")(np.ones((2, 5, 16, 16, 3))).shape
-        (2, 16, 16, 8)
+    Output: ``(batch, *new_spatial, filters)``, or with a time axis after the
+    batch when ``return_sequences``.
     """
+
+    _rank = None  # the number of spatial axes, set by each subclass
 
     def __init__(
         self,
@@ -335,7 +334,7 @@ class ConvLSTM2D(RNN):
     ):
         kwargs.pop("rank", None)  # configs written by the generic ConvLSTM carry it
         cell = ConvLSTMCell(
-            rank=2,
+            rank=self._rank,
             filters=filters,
             kernel_size=kernel_size,
             strides=strides,
@@ -371,7 +370,7 @@ class ConvLSTM2D(RNN):
             activity_regularizer=activity_regularizer,
             **kwargs,
         )
-        self.input_spec = InputSpec(ndim=5)
+        self.input_spec = InputSpec(ndim=self._rank + 3)
 
     filters = cell_property("filters")
     kernel_size = cell_property("kernel_size")
@@ -404,3 +403,36 @@ class ConvLSTM2D(RNN):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
+
+
+class ConvLSTM1D(ConvLSTM):
+    """1-D convolutional LSTM over ``(batch, time, steps, channels)`` sequences (see ``ConvLSTM``).
+
+    Example:
+        >>> ConvLSTM1D(8, 3, padding="same")(np.ones((2, 5, 16, 3))).shape
+        (2, 16, 8)
+    """
+
+    _rank = 1
+
+
+class ConvLSTM2D(ConvLSTM):
+    """2-D convolutional LSTM over ``(batch, time, rows, cols, channels)`` sequences (see ``ConvLSTM``).
+
+    Example:
+        >>> ConvLSTM2D(8, 3, padding="same")(np.ones((2, 5, 16, 16, 3))).shape
+        (2, 16, 16, 8)
+    """
+
+    _rank = 2
+
+
+class ConvLSTM3D(ConvLSTM):
+    """3-D convolutional LSTM over ``(batch, time, depth, rows, cols, channels)`` sequences (see ``ConvLSTM``).
+
+    Example:
+        >>> ConvLSTM3D(4, 3, padding="same")(np.ones((2, 3, 4, 4, 4, 1))).shape
+        (2, 4, 4, 4, 4)
+    """
+
+    _rank = 3
