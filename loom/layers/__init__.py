@@ -49,6 +49,8 @@ from loom.layers.image_preprocessing import AugMix as AugMix
 from loom.layers.image_preprocessing import AutoContrast as AutoContrast
 from loom.layers.image_preprocessing import CenterCrop as CenterCrop
 from loom.layers.image_preprocessing import (
+    ContrastLimitedAdaptiveHistogramEqualization as ContrastLimitedAdaptiveHistogramEqualization,
+)
 from loom.layers.image_preprocessing import CutMix as CutMix
 from loom.layers.image_preprocessing import Equalization as Equalization
 from loom.layers.image_preprocessing import MaxNumBoundingBoxes as MaxNumBoundingBoxes
