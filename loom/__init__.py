@@ -5,6 +5,7 @@ loom implements.
 """
 
 from loom import activations as activations
+from loom import applications as applications
 from loom import backend as backend
 from loom import callbacks as callbacks
 from loom import config as config

@@ -10,7 +10,8 @@ import os
 
 NAMESPACES = (
     "utils", "config", "metrics", "mixed_precision", "models", "datasets", "ops", "layers",
-    "callbacks", "losses", "optimizers", "activations", "initializers", "wrappers",
+    "callbacks", "losses", "optimizers", "activations", "initializers", "wrappers", "applications",
+    "distribution",
 )  # fmt: skip
 
 
@@ -24,6 +25,8 @@ LEFT_OUT = {
     },
     "config": {},
     "wrappers": {},
+    "applications": {},
+    "distribution": {},
     "metrics": {},
     "mixed_precision": {},
     "models": {},

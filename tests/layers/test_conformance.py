@@ -237,9 +237,9 @@ def test_public_names_of_loom_and_loom_layers():
     assert sorted(n for n in dir(loom) if not n.startswith("_") and n not in IMPORTED_ON_DEMAND) == [
         "DTypePolicy", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model",
         "Operation", "Optimizer", "Regularizer", "Sequential", "StatelessScope", "SymbolicTensor", "Variable",
-        "activations", "backend", "callbacks", "config", "constraints", "datasets", "distribution", "initializers",
-        "layers", "legacy", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing",
-        "random", "regularizers", "saving", "utils", "version", "wrappers",
+        "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "distribution",
+        "initializers", "layers", "legacy", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
+        "preprocessing", "random", "regularizers", "saving", "utils", "version", "wrappers",
     ]
     assert sorted(n for n in dir(L) if not n.startswith("_")) == LAYERS_PUBLIC_NAMES
 
