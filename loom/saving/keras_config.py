@@ -48,6 +48,10 @@ LOOM_ONLY = {
     "loom.layers": frozenset({"ConvexCombination", "ElementwiseScale", "ThresholdedReLU", "Merge"}),
     "loom.constraints": frozenset({"Simplex", "simplex"}),
 }
+# Classes Keras writes by their exported name, which differs from the class's own: Keras defines
+# GroupedQueryAttention but exports (and serializes) it as keras.layers.GroupQueryAttention, and
+# cannot find the class by its defined name. loom reads either name.
+_KERAS_EXPORTED_NAMES = {"loom.layers": {"GroupedQueryAttention": "GroupQueryAttention"}}
 # Families whose function entries Keras writes under "builtins" (it finds them by name in its own modules).
 _FUNCTION_MODULES = ("loom.activations", "loom.losses", "loom.metrics")
 
@@ -63,7 +67,8 @@ LOOM_ONLY_ARGUMENTS = {
     "LSTM": {"use_cudnn": "auto"},
     "GRU": {"use_cudnn": "auto"},
     "Embedding": {"input_length": None},
-    # Keras's SpatialDropout constructors take no `trainable` (a layer without weights).
+    # Keras's SpatialDropout and Discretization constructors take no `trainable` (layers without weights).
+    "Discretization": {"trainable": True},
     "SpatialDropout1D": {"trainable": True},
     "SpatialDropout2D": {"trainable": True},
     "SpatialDropout3D": {"trainable": True},
@@ -184,6 +189,7 @@ def _keras_entry(entry: dict) -> dict:
         result["registered_name"] = registered
     elif module in _KERAS_MODULES and class_name not in LOOM_ONLY.get(module, ()):
         result["module"] = _KERAS_MODULES[module]
+        result["class_name"] = _KERAS_EXPORTED_NAMES.get(module, {}).get(class_name, class_name)
     if isinstance(entry.get("compile_config"), dict):
         result["compile_config"] = compile_config_to_keras(entry["compile_config"])
     config = entry.get("config")

@@ -314,9 +314,12 @@ def deserialize_function(config, what: str = "A stored function", depth: int = 0
             raise UnknownObjectError(f"{what}: unknown function entry {tag!r}.")
         spec = config["config"]
         name = spec.get("name") if isinstance(spec.get("name"), str) else "<lambda>"
-        if name != "<lambda>" and name in loading.custom_objects:
-            function = loading.custom_objects[name]
-            return safe_names.TrustedFunction(function) if depth > 0 and loading.safe_mode else function
+        replacement = loading.custom_objects.get(name) if name != "<lambda>" else None
+        # A registered function is written by its registered name ("package>name"), never as source,
+        # so a source entry is another function even when it shares a registered one's bare name
+        # (custom_objects given to a from_config carry the registry under bare names too).
+        if replacement is not None and not registry.is_registered(replacement):
+            return safe_names.TrustedFunction(replacement) if depth > 0 and loading.safe_mode else replacement
         for field, kind in (("captures", dict), ("defaults", list), ("kw_defaults", dict)):
             if not isinstance(spec.get(field, kind()), kind):
                 raise ConfigError(f"{what}: '{field}' of a stored function must be a {kind.__name__}.")

@@ -21,11 +21,18 @@ KEYS_ONLY_IN_LOOM = {
     "Dense": {"activity_regularizer"},
     # Keras 2's argument, kept for the seed programs that pass it (see DESIGN.md).
     "Embedding": {"input_length"},
+    # Keras's Discretization writes its config by hand and takes no `trainable` (it has no
+    # weights); loom's comes from the base config (keras_config drops it for Keras).
+    "Discretization": {"trainable"},
     # Constructor arguments Keras accepts and does not write back; loom keeps them.
     "GRU": {"use_cudnn"},
     # Keras's JaxLayer drops its seed from the config; loom keeps it, so a reload draws the same rng.
     "JaxLayer": {"seed"},
     "LSTM": {"use_cudnn"},
+    "MaxNumBoundingBoxes": {"fill_value"},
+    # Keras's RandomGrayscale takes a seed and leaves it out of its config; loom keeps it, so a
+    # reload draws the same images to gray.
+    "RandomGrayscale": {"seed"},
     "SimpleRNN": {"seed"},
     # Keras's spatial dropouts write their config by hand and forget the base layer's
     # `trainable`; loom's come from the base config like every other layer's.

@@ -99,7 +99,12 @@ def test_named_and_registered_functions_are_stored_by_name(tmp_path):
     model = loom.Model(inputs, [layers.Lambda(ops.abs, name="abs")(inputs), layers.Lambda(cube, name="cube")(inputs)])
     config = model.get_config()
     functions = {e["name"]: e["config"]["function"] for e in config["layers"] if e["class_name"] == "Lambda"}
-    assert functions["abs"] == {"module": "loom.ops", "class_name": "function", "config": "abs", "registered_name": None}
+    assert functions["abs"] == {
+        "module": "loom.ops",
+        "class_name": "function",
+        "config": "abs",
+        "registered_name": None,
+    }
     assert functions["cube"]["registered_name"] == "SavingTests>cube"
     loaded = round_trip(model, tmp_path / "m.keras")
     assert loaded.get_layer("cube").function is cube
@@ -118,6 +123,35 @@ def test_custom_objects_replace_a_stored_function_by_name(tmp_path):
 
     loaded = loom.models.load_model(tmp_path / "m.keras", custom_objects={"double": triple})
     np.testing.assert_allclose(loaded(X), X * 3.0)
+
+
+def test_a_source_function_is_never_replaced_by_a_registered_function_of_the_same_name(tmp_path):
+    @register_keras_serializable(package="ShadowTests", name="double")
+    def double(t):
+        return t * 2.0
+
+    def local_double():
+        def double(t):  # another function under the registered one's bare name
+            return t * 3.0
+
+        return double
+
+    inputs = loom.Input((3,), name="x")
+    registered = layers.Lambda(double, name="registered")(inputs)
+    local = layers.Lambda(local_double(), name="local")(inputs)
+    model = loom.Model(inputs, [registered, local])
+    functions = {
+        e["name"]: e["config"]["function"] for e in model.get_config()["layers"] if e["class_name"] == "Lambda"
+    }
+    assert functions["registered"]["registered_name"] == "ShadowTests>double"
+    assert functions["local"]["class_name"] == "__lambda_source__"
+    for safe_mode in (True, False):
+        loaded = round_trip(model, tmp_path / "m.keras", safe_mode=safe_mode)
+        assert loaded.get_layer("registered").function is double
+        assert loaded.get_layer("local").function is not double
+        twice, thrice = loaded(X)
+        np.testing.assert_allclose(twice, X * 2.0)
+        np.testing.assert_allclose(thrice, X * 3.0)
 
 
 def test_function_without_source_cannot_be_saved(tmp_path):
@@ -205,7 +239,10 @@ def test_keras_bytecode_lambdas_are_refused(tmp_path):
         members = {name: archive.read(name) for name in archive.namelist()}
     config = json.loads(members["config.json"])
     entry = next(e for e in config["config"]["layers"] if e["name"] == "evil")
-    entry["config"]["function"] = {"class_name": "__lambda__", "config": {"code": "4wEAAAAA", "defaults": None, "closure": None}}
+    entry["config"]["function"] = {
+        "class_name": "__lambda__",
+        "config": {"code": "4wEAAAAA", "defaults": None, "closure": None},
+    }
     members["config.json"] = json.dumps(config).encode()
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():

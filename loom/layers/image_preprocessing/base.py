@@ -232,9 +232,13 @@ class BaseImagePreprocessingLayer(Layer):
 
     # --- configuration --------------------------------------------------------------------
     def get_config(self) -> dict:
+        # Keras writes each argument as its layer keeps it: factors resolved to a (lower, upper)
+        # tuple, some value ranges sorted into a list, the rest as the user passed them. loom's
+        # layers keep each argument under its own name in the same form, so the config takes the
+        # attribute where there is one and the argument as given where there is not.
         config = Layer.get_config(self)
         for key, value in (self._init_arguments or {}).items():
-            config.setdefault(key, list(value) if isinstance(value, tuple) else value)
+            config.setdefault(key, getattr(self, key, value))
         config["data_format"] = self.data_format
         if config.get("bounding_box_format", 0) is None:
             config.pop("bounding_box_format")

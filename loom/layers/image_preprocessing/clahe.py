@@ -30,7 +30,10 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
 
     def __init__(self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8), data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.value_range = self._check_value_range(value_range)
+        # Keras keeps value_range and tile_grid_size as given (its config writes them back so);
+        # the maths reads the checked copies.
+        self.value_range = value_range
+        self._value_range = self._check_value_range(value_range)
         if not is_number(clip_limit):
             raise ValueError(f"{self.describe()}: `clip_limit` must be a number; received clip_limit={clip_limit!r}.")
         grid = tuple(tile_grid_size) if isinstance(tile_grid_size, (tuple, list)) else ()
@@ -39,16 +42,17 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
                 f"{self.describe()}: `tile_grid_size` must be a pair of positive ints (rows, columns); "
                 f"received tile_grid_size={tile_grid_size!r}."
             )
-        self.clip_limit = float(clip_limit)
-        self.tile_grid_size = grid
+        self.clip_limit = clip_limit
+        self.tile_grid_size = tile_grid_size
+        self._tile_grid_size = grid
 
     def transform_images(self, images, transformation=None, training=True):
         images = jnp.asarray(images)
         dtype = images.dtype
         if self.data_format == "channels_first":
             images = jnp.moveaxis(images, -3, -1)
-        x = self._transform_value_range(images.astype("float32"), self.value_range, (0, 255), dtype="float32")
-        x = self._transform_value_range(self._equalize(x), (0, 255), self.value_range, dtype="float32")
+        x = self._transform_value_range(images.astype("float32"), self._value_range, (0, 255), dtype="float32")
+        x = self._transform_value_range(self._equalize(x), (0, 255), self._value_range, dtype="float32")
         if self.data_format == "channels_first":
             x = jnp.moveaxis(x, -1, -3)
         return x.astype(dtype)
@@ -56,7 +60,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
     def _tables(self, padded, tile_h, tile_w):
         """Each tile's equalizing lookup table: ``(batch, grid_h, grid_w, channels, 256)`` in [0, 255]."""
         batch, _, _, channels = padded.shape
-        grid_h, grid_w = self.tile_grid_size
+        grid_h, grid_w = self._tile_grid_size
         tiles = jnp.reshape(padded, (batch, grid_h, tile_h, grid_w, tile_w, channels))
         tiles = jnp.transpose(tiles, (0, 1, 3, 5, 2, 4)).reshape(batch, grid_h, grid_w, channels, tile_h * tile_w)
         levels = jnp.clip(tiles.astype("int32"), 0, _LEVELS - 1)
@@ -73,7 +77,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
 
     def _equalize(self, images):
         batch, height, width, channels = images.shape
-        grid_h, grid_w = self.tile_grid_size
+        grid_h, grid_w = self._tile_grid_size
         tile_h, tile_w = -(-height // grid_h), -(-width // grid_w)
         pad_h, pad_w = tile_h * grid_h - height, tile_w * grid_w - width
         padded = jnp.pad(images, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")

@@ -215,7 +215,8 @@ class RandomShear(_AffineLayer):
 
     Args:
         x_factor: the horizontal shear: a number ``f`` draws a shear in
-            ``[-f, f]`` (the sign also flips at random), a pair draws in that range. In [0, 1].
+            ``[-f, f]`` (the sign also flips at random), a pair draws in that range. A number
+            in [0, 1]; a pair in [-1, 1] (the form a config holds).
         y_factor: the vertical shear, likewise.
         interpolation, fill_mode, fill_value, data_format, seed: as for RandomRotation.
     """
@@ -232,9 +233,17 @@ class RandomShear(_AffineLayer):
         **kwargs,
     ):
         super().__init__(data_format=data_format, **kwargs)
-        self.x_factor = self._check_pair(x_factor, "x_factor", 0, 1)
-        self.y_factor = self._check_pair(y_factor, "y_factor", 0, 1)
+        self.x_factor = self._check_shear(x_factor, "x_factor")
+        self.y_factor = self._check_shear(y_factor, "y_factor")
         self._set_sampling(fill_mode, interpolation, fill_value, seed)
+
+    def _check_shear(self, factor, name):
+        # A number f resolves to the pair (-f, f), and that pair is what the config holds; Keras
+        # refuses it when it reads its own config back (a pair's values must be in [0, 1]), loom
+        # takes a pair in [-1, 1] so from_config(get_config()) rebuilds the layer.
+        if isinstance(factor, (tuple, list)):
+            return self._check_pair(factor, name, -1, 1)
+        return self._check_pair(factor, name, 0, 1)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
