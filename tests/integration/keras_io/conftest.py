@@ -18,10 +18,7 @@ _KERAS_NUMPY_DEPRECATION = "ignore:__array__ implementation doesn't accept a cop
 
 # Examples that need what loom does not have yet, with the issue that adds it. strict: the
 # mark fails the run once loom passes, so it is removed then.
-_NOT_YET_IN_LOOM = {
-    "test_transfer_learning.py::test_resizing_standardizes_each_image_size[loom]": "issue 10: layers.Resizing",
-    "test_transfer_learning.py::test_data_augmentation_layers_on_a_batch_of_images[loom]": "issue 10: RandomFlip",
-}
+_NOT_YET_IN_LOOM = {}
 
 
 def pytest_collection_modifyitems(items):
