@@ -113,7 +113,10 @@ CASES = {
 
 
 @pytest.mark.parametrize(
-    "case", [pytest.param(case, marks=pytest.mark.slow) if case == "DenseNet121" else case for case in CASES]
+    # The three models in the default run; the others with -m slow (about 8 s each).
+    "case",
+    [case if case in ("MobileNetV2", "ResNet50", "EfficientNetB0") else pytest.param(case, marks=pytest.mark.slow)
+     for case in CASES],
 )
 def test_imagenet_weights_load_and_compute_what_keras_computes(case, tmp_path, monkeypatch):
     constructor, module_name, kwargs, file_name, hash_key = CASES[case]

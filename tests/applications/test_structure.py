@@ -74,6 +74,33 @@ CASES = [
 ]
 
 
+# The default run keeps one case of each architecture (two where an option changes the graph);
+# the other sizes and options of the same builders run with -m slow (the suite stays ~10 minutes).
+_DEFAULT_RUN = {
+    ("mobilenet.MobileNet", 0), ("mobilenet_v2.MobileNetV2", 0), ("mobilenet_v2.MobileNetV2", 1),
+    ("mobilenet_v3.MobileNetV3Small", 0), ("mobilenet_v3.MobileNetV3Large", 1), ("resnet.ResNet50", 0),
+    ("resnet.ResNet50", 1), ("resnet_v2.ResNet50V2", 0), ("vgg16.VGG16", 0), ("efficientnet.EfficientNetB0", 0),
+    ("efficientnet_v2.EfficientNetV2B0", 0), ("densenet.DenseNet121", 0), ("xception.Xception", 0),
+    ("inception_v3.InceptionV3", 0), ("inception_resnet_v2.InceptionResNetV2", 0), ("nasnet.NASNetMobile", 0),
+    ("convnext.ConvNeXtTiny", 0),
+}  # fmt: skip
+
+
+def _mark_default_run(cases):
+    seen, marked = {}, []
+    for case in cases:
+        if hasattr(case, "values"):  # already a pytest.param (slow)
+            marked.append(case)
+            continue
+        index = seen.get(case[0], 0)
+        seen[case[0]] = index + 1
+        marked.append(case if (case[0], index) in _DEFAULT_RUN else pytest.param(*case, marks=_slow))
+    return marked
+
+
+CASES = _mark_default_run(CASES)
+
+
 def _case_id(case):
     path, kwargs = case.values if hasattr(case, "values") else case
     options = "-".join(f"{k}={v}" for k, v in kwargs.items() if k not in ("weights", "classes"))

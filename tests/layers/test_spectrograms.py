@@ -87,7 +87,10 @@ def test_stft_spectrogram_config_and_errors():
     "options",
     [
         {},
-        {"fft_length": 512, "sequence_stride": 128, "num_mel_bins": 40, "power_to_db": False},
+        pytest.param(
+            {"fft_length": 512, "sequence_stride": 128, "num_mel_bins": 40, "power_to_db": False},
+            marks=pytest.mark.slow,
+        ),
         {
             "fft_length": 256,
             "sequence_length": 200,

@@ -67,7 +67,9 @@ def test_ctc_greedy_decode_collapses_repeats_and_drops_blanks():
     close(scores, np.array([[-30.0]], "float32"))
 
 
-@pytest.mark.parametrize("beam_width, top_paths, mask_index", [(4, 2, 0), (10, 3, None)])
+@pytest.mark.parametrize(
+    "beam_width, top_paths, mask_index", [(4, 2, 0), pytest.param(10, 3, None, marks=pytest.mark.slow)]
+)
 def test_ctc_beam_search_decode_matches_keras(beam_width, top_paths, mask_index):
     args = (LOGITS, STEPS, "beam_search", beam_width, top_paths)
     got = ops.ctc_decode(*args, mask_index=mask_index)

@@ -35,7 +35,7 @@ def test_stft_matches_keras(args, kwargs):
 
 
 @pytest.mark.parametrize("args, kwargs", SETTINGS, ids=IDS)
-@pytest.mark.parametrize("length", [None, 40])
+@pytest.mark.parametrize("length", [None, pytest.param(40, marks=pytest.mark.slow)])
 def test_istft_matches_keras(args, kwargs, length):
     spectrum = keras.ops.stft(SIGNAL, *args, **kwargs)
     close(
