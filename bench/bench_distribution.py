@@ -19,14 +19,13 @@ SAMPLES, BATCH, EPOCHS = 2048, 64, 5
 
 def child(devices: int, rounds: int) -> None:
     os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
+    import common
     import jax
     import jax.numpy as jnp
     import numpy as np
+    from bench_mixture import hand_written_model
     from jax.sharding import NamedSharding, PartitionSpec
 
-    import common
-    import loom
-    from bench_mixture import hand_written_model
     from loom import distribution
     from loom.demo import seeds
 

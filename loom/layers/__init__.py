@@ -1,18 +1,18 @@
 """loom.layers: the Layer base class and every built-in layer."""
 
+from loom.layers.activation import ELU as ELU
+from loom.layers.activation import Activation as Activation
+from loom.layers.activation import LeakyReLU as LeakyReLU
+from loom.layers.activation import PReLU as PReLU
+from loom.layers.activation import ReLU as ReLU
+from loom.layers.activation import Softmax as Softmax
+from loom.layers.activation import ThresholdedReLU as ThresholdedReLU
 from loom.layers.adaptive_pooling import AdaptiveAveragePooling1D as AdaptiveAveragePooling1D
 from loom.layers.adaptive_pooling import AdaptiveAveragePooling2D as AdaptiveAveragePooling2D
 from loom.layers.adaptive_pooling import AdaptiveAveragePooling3D as AdaptiveAveragePooling3D
 from loom.layers.adaptive_pooling import AdaptiveMaxPooling1D as AdaptiveMaxPooling1D
 from loom.layers.adaptive_pooling import AdaptiveMaxPooling2D as AdaptiveMaxPooling2D
 from loom.layers.adaptive_pooling import AdaptiveMaxPooling3D as AdaptiveMaxPooling3D
-from loom.layers.activation import Activation as Activation
-from loom.layers.activation import ELU as ELU
-from loom.layers.activation import LeakyReLU as LeakyReLU
-from loom.layers.activation import PReLU as PReLU
-from loom.layers.activation import ReLU as ReLU
-from loom.layers.activation import Softmax as Softmax
-from loom.layers.activation import ThresholdedReLU as ThresholdedReLU
 from loom.layers.attention.additive_attention import AdditiveAttention as AdditiveAttention
 from loom.layers.attention.attention import Attention as Attention
 from loom.layers.attention.grouped_query_attention import GroupQueryAttention as GroupQueryAttention
@@ -43,8 +43,6 @@ from loom.layers.einsum_dense import EinsumDense as EinsumDense
 from loom.layers.embedding import Embedding as Embedding
 from loom.layers.hashing import HashedCrossing as HashedCrossing
 from loom.layers.hashing import Hashing as Hashing
-from loom.layers.index_lookup import IntegerLookup as IntegerLookup
-from loom.layers.index_lookup import StringLookup as StringLookup
 from loom.layers.image_preprocessing import AugMix as AugMix
 from loom.layers.image_preprocessing import AutoContrast as AutoContrast
 from loom.layers.image_preprocessing import CenterCrop as CenterCrop
@@ -79,6 +77,8 @@ from loom.layers.image_preprocessing import RandomTranslation as RandomTranslati
 from loom.layers.image_preprocessing import RandomZoom as RandomZoom
 from loom.layers.image_preprocessing import Resizing as Resizing
 from loom.layers.image_preprocessing import Solarization as Solarization
+from loom.layers.index_lookup import IntegerLookup as IntegerLookup
+from loom.layers.index_lookup import StringLookup as StringLookup
 from loom.layers.input_layer import Input as Input
 from loom.layers.input_layer import InputLayer as InputLayer
 from loom.layers.input_spec import InputSpec as InputSpec

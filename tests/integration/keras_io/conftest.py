@@ -10,7 +10,6 @@ import pytest
 
 import loom
 
-
 # Keras 3's Variable.numpy() (get_weights) trips a NumPy 2 deprecation inside Keras itself;
 # it is Keras's to fix, and the examples call get_weights, so it is not an error here.
 _KERAS_NUMPY_DEPRECATION = "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
