@@ -108,12 +108,14 @@ def _own_variables(layer) -> tuple:
 
 class _Walker:
     def __init__(self):
-        self.slots, self._visited, self._containers = [], set(), set()
+        # Keyed by id, holding the objects: a list built for the walk (a Sequential's layers) and
+        # freed afterwards could otherwise hand its id to a later list, which would be skipped.
+        self.slots, self._visited, self._containers = [], {}, {}
 
     def layer(self, layer, path: str) -> None:
         if id(layer) in self._visited:
             return
-        self._visited.add(id(layer))
+        self._visited[id(layer)] = layer
         self.slots.append(Slot(path, layer.name, _own_variables(layer)))
         for name, value in _children(layer):
             child = f"{path}/{name}" if path else name
@@ -125,7 +127,7 @@ class _Walker:
     def container(self, container, path: str) -> None:
         if id(container) in self._containers:
             return
-        self._containers.add(id(container))
+        self._containers[id(container)] = container
         items = list(container.values()) if isinstance(container, dict) else list(container)
         counter = _Counter()
         for item in items:

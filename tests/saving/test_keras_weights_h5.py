@@ -391,3 +391,28 @@ def test_a_compiled_keras_model_that_never_trained_loads_with_a_fresh_optimizer(
     np.testing.assert_array_equal(model.layers[0].kernel.numpy(), keras_model.layers[0].kernel.numpy())
     assert float(model.optimizer.learning_rate) == pytest.approx(0.005)
     assert all(not np.any(v.numpy()) for v in model.optimizer.variables[2:])
+
+
+def test_every_nested_sequential_is_written_whatever_ids_python_reuses(tmp_path):
+    """The walk builds a fresh list of each Sequential's layers; once freed, its id may come back
+    for the next one's list, which an id-keyed 'seen' set would then skip (weights lost)."""
+    inputs = loom.Input((3,))
+    x = inputs
+    for index in range(6):
+        x = loom.Sequential([loom.layers.Dense(3), loom.layers.LayerNormalization()], name=f"block_{index}")(x)
+    model = loom.Model(inputs, x)
+    for attempt in range(5):
+        path = tmp_path / f"nested_{attempt}.weights.h5"
+        save_keras_weights_h5(model, path)
+        with h5py.File(path, "r") as stored:
+            datasets = []
+            stored.visititems(lambda name, item: datasets.append(name) if isinstance(item, h5py.Dataset) else None)
+        assert len(datasets) == len(model.weights) == 24
+    # What makes it hold: the walk keeps every container it marks as seen alive, so no later list
+    # can be given a seen container's id (a ConvNeXt save lost whole stages before this).
+    from loom.saving.keras_weights_layout import _Walker
+
+    walker = _Walker()
+    walker.layer(model, "")
+    assert all(id(kept) == key for key, kept in walker._containers.items())
+    assert sum(len(slot.variables) for slot in walker.slots) == 24
