@@ -293,25 +293,28 @@ class Layer(NodeAccessMixin, Operation):
     @property
     def weights(self) -> list:
         """All weights: own trainable, own non-trainable, then each sublayer's."""
-        return self._collect(
+        return self._cached_walk(("weights",), lambda: self._collect(
             self._flatten_layers(),
             lambda layer: [v for v in layer._own_variables if v.trainable]
             + [v for v in layer._own_variables if not v.trainable],
-        )
+        ))
 
     @property
     def trainable_weights(self) -> list:
         """Weights the optimizer updates (none if this layer or their layer is frozen)."""
         if not self.trainable:
             return []
-        return self._collect(
+        return self._cached_walk(("trainable_weights",), lambda: self._collect(
             self._flatten_layers(skip_frozen=True), lambda layer: [v for v in layer._own_variables if v.trainable]
-        )
+        ))
 
     @property
     def non_trainable_weights(self) -> list:
-        trainable = {id(v) for v in self.trainable_weights}
-        return [v for v in self.weights if id(v) not in trainable]
+        def walk():
+            trainable = {id(v) for v in self.trainable_weights}
+            return [v for v in self.weights if id(v) not in trainable]
+
+        return self._cached_walk(("non_trainable_weights",), walk)
 
     def _add_state_variable(self, value, name: str) -> Variable:
         """A non-trainable Variable that is layer state but not a weight (a stateful
@@ -326,11 +329,11 @@ class Layer(NodeAccessMixin, Operation):
     @property
     def _state_variables(self) -> list:
         """Variables that are state but not weights: random-generator states, RNN states."""
-        return self._collect(
+        return self._cached_walk(("state_variables",), lambda: self._collect(
             self._flatten_layers(),
             lambda layer: [g.state for g in layer._tracked(SeedGenerator)]
             + layer.__dict__.get("_state_only_variables", []),
-        )
+        ))
 
     @property
     def variables(self) -> list:

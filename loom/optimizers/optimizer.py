@@ -240,10 +240,13 @@ class Optimizer:
         if not self._uses_keras_update_step():
             # The rule's state is made on placeholder zeros (init reads only shapes and
             # dtypes), so building inside a traced function still gives concrete slots.
-            with jax.ensure_compile_time_eval():
-                placeholders = [jnp.zeros(v.shape, v.dtype) for v in var_list]
-                state = self._update_rule(jnp.float32(1.0)).init(placeholders)
-                self._slots = SlotLayout(state, var_list, self._new_variable, self._slot_names, self._slot_groups)
+            # One compiled program for init, run on host zeros: op by op, init would compile
+            # a zeros program for every distinct variable shape (tens of ms each on a CPU).
+            # Lowered and run as a Compiled object, so a build inside a trace still runs it.
+            placeholders = [np.zeros(v.shape, v.dtype) for v in var_list]
+            init = jax.jit(self._update_rule(np.float32(1.0)).init).lower(placeholders).compile()
+            state = init(placeholders)
+            self._slots = SlotLayout(state, var_list, self._new_variable, self._slot_names, self._slot_groups)
         self.built = True
 
     @property

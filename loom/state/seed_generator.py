@@ -28,9 +28,7 @@ class SeedGenerator:
             raise TypeError(f"SeedGenerator: `seed` must be an int or None; received seed={seed!r}.")
         self.seed = int(seed)
         self.name = name or "seed_generator"
-        with jax.ensure_compile_time_eval():
-            key = jax.random.PRNGKey(self.seed)
-        self.state = Variable(key, dtype="uint32", trainable=False, name=f"{self.name}_state")
+        self.state = Variable(raw_key(self.seed), dtype="uint32", trainable=False, name=f"{self.name}_state")
 
     def next(self):
         key = stateless_scope.scope_rng_key()
@@ -64,6 +62,20 @@ def set_global_seed(seed: int) -> None:
 def global_seed_was_set() -> bool:
     """Whether ``set_global_seed`` (``loom.utils.set_random_seed``) has been called."""
     return _global["seeded"]
+
+
+def raw_key(seed: int):
+    """``jax.random.PRNGKey(seed)``, built on the host when that is the same thing.
+
+    PRNGKey runs two small programs, each compiled on first use (tens of milliseconds
+    on a CPU, part of every script's first fit). With the default threefry keys, the
+    key of a seed in [0, 2**31) is the pair ``[0, seed]`` of uint32 (``[seed >> 32,
+    seed & 0xFFFFFFFF]``), whatever ``jax_enable_x64`` says.
+    """
+    if 0 <= seed < 2**31 and jax.config.jax_default_prng_impl == "threefry2x32":
+        return jax.device_put(np.array([0, seed], dtype=np.uint32))
+    with jax.ensure_compile_time_eval():
+        return jax.random.PRNGKey(seed)
 
 
 def make_default_seed() -> int:

@@ -11,6 +11,7 @@ import numpy as np
 
 from loom.distribution import placement
 from loom.distribution.distribution import distribution
+from loom.state import structure_version
 from loom.training.compile_config import CompileLoss, CompileMetrics
 from loom.training.metric_state import MetricState
 from loom.training.step import Steps, flatten_outputs
@@ -29,17 +30,27 @@ class CompiledRun:
         self.output_names = output_names
         # The size of each output's last axis (the class count for sparse labels), None if unknown.
         self.classes = classes
+        # The structure_version at which `key` was last found current (a cheaper check).
+        self.version = structure_version.current()
+        # The outputs whose loss takes class ids (their labels are checked each call).
+        compile_loss = steps.compile_loss
+        self.sparse_outputs = [i for i in compile_loss.active if _sparse_loss(compile_loss.losses[i])]
 
 
 def compiled_run_for(model, x_sample, y: list, class_weight) -> "CompiledRun":
     """The compiled machinery of ``model`` for its current trainable set and
     class weights; cached on the model as ``_training``."""
+    current = model._training
+    if current is not None and class_weight is None and current.key[1] is None:
+        if current.version == structure_version.current():  # nothing about the model changed
+            return current
     key = (
         tuple(id(v) for v in model.trainable_variables),
         None if class_weight is None else tuple(sorted(class_weight.items())),
     )
-    if model._training is not None and model._training.key == key:
-        return model._training
+    if current is not None and current.key == key:
+        current.version = structure_version.current()
+        return current
     if model._needs_predictions():
         spec = model._prediction_spec(x_sample)
         output_names = model._output_names_for(spec)
@@ -187,8 +198,8 @@ def check_sparse_labels(training, y: list, what: str = "fit", on_device_too: boo
     only when ``on_device_too`` (whole arrays given to fit/evaluate: one transfer per call);
     a batch iterable's device batches are not read back (it would stall every step).
     """
-    for index in training.steps.compile_loss.active:
-        if not _sparse_loss(training.steps.compile_loss.losses[index]) or y[index] is None:
+    for index in training.sparse_outputs:
+        if y[index] is None:
             continue
         labels = y[index]
         if isinstance(labels, jax.Array) and not (on_device_too or jax.default_backend() == "cpu"):

@@ -10,6 +10,7 @@ back to the Variables, so callbacks see, and checkpoints save, a consistent stat
 
 import time
 
+import jax
 import numpy as np
 
 from loom.distribution import placement
@@ -29,6 +30,11 @@ def split_chunk(step: int, size: int, full_batches: int, tail: int):
 def to_host(results: dict) -> dict:
     """Logs as Python floats (other arrays as NumPy), nested dicts merged in, order kept."""
     flat = {}
+    if len(results) == 1 and placement.process_count() == 1:
+        # One value (the usual loss alone): read directly, skipping device_get's tree walk.
+        (name, value), = results.items()
+        if isinstance(value, jax.Array) and value.ndim == 0:
+            return {name: float(value)}
     for name, value in placement.to_host(results).items():
         if isinstance(value, dict):
             flat.update(to_host(value))
@@ -119,7 +125,7 @@ def evaluate_arrays(model, training, arrays, batch_size, steps_limit, hooks) -> 
         group = 1
     else:
         group = row_chunks.chunk_steps_for(model, "evaluate", data, max(1, full_batches), batch_size)
-    state, binding = training.binding.read(), training.binding
+    state, binding = training.binding.read_for_test(), training.binding
     metrics, logs, reset = state.metrics, {}, True
     for first in range(0, last, group):
         count_here, with_tail = split_chunk(first, group, full_batches, tail)

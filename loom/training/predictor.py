@@ -12,7 +12,8 @@ import numpy as np
 from loom import callbacks as callbacks_module
 from loom.config import run_limits
 from loom.distribution import placement
-from loom.training import data_adapters, row_chunks
+from loom.state import autocast_scope, stateless_scope
+from loom.training import accepted_inputs, data_adapters, row_chunks
 from loom.training.step import SLOW_IN_CPU_LOOPS, uses_primitives
 from loom.training.step_adapter import StepAdapter, uses_builtin
 
@@ -33,7 +34,10 @@ class Predictor:
             self(data_adapters.slice_rows(x, 0, 1))
 
     def _variable_values(self):
-        return [v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables]
+        if stateless_scope.in_stateless_scope() or autocast_scope.get_autocast_scope() is not None:
+            return [v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables]
+        # Outside any scope a value is the stored array: read it without the scope lookups.
+        return [v._value for v in self.trainable_variables], [v._value for v in self.non_trainable_variables]
 
     def _predict_step(self, builtin: bool):
         """``(trainable, non_trainable, batch) -> outputs`` of one batch, not jitted."""
@@ -245,12 +249,21 @@ class Predictor:
     def predict_on_batch(self, x):
         """Outputs for one batch ``x``, as NumPy arrays."""
         what = f"Model '{self.name}'.predict_on_batch"
-        x = data_adapters.convert_inputs(self, x, what)
-        self._ensure_built(x)
-        count = data_adapters.validate_inputs(self, x, what)
+        hit = accepted_inputs.lookup(self, "predict_on_batch", x)
+        if hit is not None:
+            x, count = hit
+        else:
+            given = x
+            x = data_adapters.convert_inputs(self, x, what)
+            self._ensure_built(x)
+            count = data_adapters.validate_inputs(self, x, what)
+            accepted_inputs.remember(self, "predict_on_batch", given, x, count)
         x = placement.global_rows(x, what)  # several processes: each passes its rows of one batch
         trainable, non_trainable = self._variable_values()
-        outputs = placement.to_host(self._predict_function()(trainable, non_trainable, x))
+        outputs = self._predict_function()(trainable, non_trainable, x)
+        if isinstance(outputs, jax.Array) and placement.process_count() == 1:
+            return np.asarray(outputs)  # one output: read directly, skipping device_get's tree walk
+        outputs = placement.to_host(outputs)
         return jax.tree_util.tree_map(lambda a: placement.local_rows(np.asarray(a), count), outputs)
 
     def _resolve_batch_size(self, batch_size):

@@ -18,8 +18,8 @@ from loom.config import run_limits
 from loom.distribution import placement
 from loom.distribution.placement import host_value
 from loom.optimizers.loss_scale_optimizer import loss_scale_optimizer_for
-from loom.state.seed_generator import make_default_seed
-from loom.training import data_adapters
+from loom.state.seed_generator import make_default_seed, raw_key
+from loom.training import accepted_inputs, data_adapters
 from loom.training.compile_config import CompileLoss
 from loom.training.compiled_run import check_sparse_labels, compiled_run_for
 from loom.training.epoch import evaluate_arrays, to_host, train_epoch
@@ -142,7 +142,7 @@ class Trainer(Predictor, StepMethods):
         """Shapes and dtypes of the outputs for inputs like ``x`` (traced, not run)."""
         rows = data_adapters.fixed_batch_size(self) or 1
         sample = jax.tree_util.tree_map(
-            lambda a: jax.ShapeDtypeStruct((rows,) + tuple(np.shape(a)[1:]), jnp.asarray(a[:1]).dtype), x
+            lambda a: jax.ShapeDtypeStruct((rows,) + tuple(np.shape(a)[1:]), _array_dtype(a)), x
         )
         trainable, non_trainable = self._variable_values()
         return jax.eval_shape(
@@ -157,7 +157,7 @@ class Trainer(Predictor, StepMethods):
         # Cached: building a key costs several dispatches, a noticeable share of a short epoch.
         cached = self._run_key_cache
         if cached is None or cached[0] != self._training_seed:
-            cached = (self._training_seed, placement.put_replicated(jax.random.PRNGKey(self._training_seed)))
+            cached = (self._training_seed, placement.put_replicated(raw_key(self._training_seed)))
             self._run_key_cache = cached
         return cached[1]
 
@@ -193,6 +193,17 @@ class Trainer(Predictor, StepMethods):
         sample_weight = data_adapters.standardize_sample_weight(sample_weight, output_names, what)
         data_adapters.check_counts(count, y, sample_weight, what)
         return x, y, sample_weight, count
+
+    def _prepare_batch(self, x, y, sample_weight, method: str, what: str):
+        """``_prepare_arrays`` for one batch, skipped for a batch shaped like one ``method``
+        accepted before (see accepted_inputs.py)."""
+        given = (x, y, sample_weight)
+        hit = accepted_inputs.lookup(self, method, given)
+        if hit is not None:
+            return hit[0]
+        x, y, sample_weight, count = self._prepare_arrays(x, y, sample_weight, what)
+        accepted_inputs.remember(self, method, given, (x, y, sample_weight), count)
+        return x, y, sample_weight
 
     # --- fit ------------------------------------------------------------------------
     def fit(
@@ -447,7 +458,7 @@ class Trainer(Predictor, StepMethods):
                     self._ensure_built(item[0])
                     names = self._output_names_for_data(item[0])
                     training = self._compiled_run(item[0], data_adapters.standardize_targets(item[1], names, what), None)
-                state = training.binding.read()
+                state = training.binding.read_for_test()
                 if metrics is not None:
                     state = state._replace(metrics=metrics)
                 hooks.on_test_batch_begin(step)
@@ -469,7 +480,7 @@ class Trainer(Predictor, StepMethods):
         """One training step on one batch; returns the loss (and metrics) after it."""
         self._require_compiled("train_on_batch")
         what = f"Model '{self.name}'.train_on_batch"
-        x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, what)
+        x, y, sample_weight = self._prepare_batch(x, y, sample_weight, "train_on_batch", what)
         # Several processes: each passes its rows of one global batch (see placement).
         x, y, sample_weight = placement.global_rows((x, y, sample_weight), what)
         training = self._compiled_run(x, y, class_weight)
@@ -487,12 +498,14 @@ class Trainer(Predictor, StepMethods):
         """Loss (and metrics) on one batch, without updating the model."""
         self._require_compiled("test_on_batch")
         what = f"Model '{self.name}'.test_on_batch"
-        x, y, sample_weight, _ = self._prepare_arrays(x, y, sample_weight, what)
+        x, y, sample_weight = self._prepare_batch(x, y, sample_weight, "test_on_batch", what)
         # Several processes: each passes its rows of one global batch (see placement).
         x, y, sample_weight = placement.global_rows((x, y, sample_weight), what)
         training = self._compiled_run(x, y, None)
         check_sparse_labels(training, y, what)
-        _, results = training.steps.test_batch(training.binding.read(), (x, y, sample_weight), True)
+        _, results = training.steps.test_batch(
+            training.binding.read_for_test(), (x, y, sample_weight), True
+        )
         return self._format_logs(to_host(results), return_dict)
 
     def _format_logs(self, logs: dict, return_dict: bool):
@@ -500,10 +513,19 @@ class Trainer(Predictor, StepMethods):
         name), a single value alone, as Keras returns them."""
         if return_dict:
             return logs
+        if len(logs) == 1:  # the usual loss alone: no order to find
+            return next(iter(logs.values()))
         names = self.metrics_names
         values = [logs[name] for name in names if name in logs]
         values += [logs[name] for name in sorted(logs) if name not in names]
         return values[0] if len(values) == 1 else values
+
+def _array_dtype(array):
+    """The dtype ``array`` has on the device (float64 becomes float32 unless x64 is on), found
+    without moving it there (which would compile a conversion)."""
+    dtype = array.dtype if hasattr(array, "dtype") else np.asarray(array).dtype
+    return jax.dtypes.canonicalize_dtype(dtype)
+
 
 def _check_positive_int(value, name: str, allow_zero: bool = False) -> None:
     low = 0 if allow_zero else 1

@@ -54,3 +54,22 @@ def test_unseeded_draws_follow_global_seed():
     a = random.normal((4,))
     set_random_seed(5)
     np.testing.assert_array_equal(a, random.normal((4,)))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 12345, 987654321, 2**31 - 1])
+def test_raw_key_is_prngkey_of_the_seed(seed):
+    # Built on the host to skip two compiles; it must be the very key PRNGKey gives.
+    from loom.state.seed_generator import raw_key
+
+    key = raw_key(seed)
+    assert key.dtype == jax.random.PRNGKey(seed).dtype
+    np.testing.assert_array_equal(np.asarray(key), np.asarray(jax.random.PRNGKey(seed)))
+    with jax.enable_x64(True):
+        np.testing.assert_array_equal(np.asarray(raw_key(seed)), np.asarray(jax.random.PRNGKey(seed)))
+
+
+def test_raw_key_outside_the_host_range_falls_back_to_prngkey():
+    from loom.state.seed_generator import raw_key
+
+    for seed in (-1, 2**31):
+        np.testing.assert_array_equal(np.asarray(raw_key(seed)), np.asarray(jax.random.PRNGKey(seed)))
