@@ -22,12 +22,18 @@ import statistics
 import sys
 import time
 
+import common
 import jax
 import jax.numpy as jnp
 import numpy as np
-
-import common
 import seed_cases
+
+import loom
+
+# First calls here are timed cold: a fresh model in this process compiles the same programs
+# as the last one, which the persistent cache would hand back (bench_first_epoch.py times
+# the cache across processes, where it belongs).
+loom.config.disable_compilation_cache()
 
 EPOCHS_WHOLE_FIT = 6
 PREDICT_ROWS = 4096

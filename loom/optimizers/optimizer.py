@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.extend import core as jax_core
 
 from loom import initializers
 from loom.distribution import placement
@@ -240,12 +241,8 @@ class Optimizer:
         if not self._uses_keras_update_step():
             # The rule's state is made on placeholder zeros (init reads only shapes and
             # dtypes), so building inside a traced function still gives concrete slots.
-            # One compiled program for init, run on host zeros: op by op, init would compile
-            # a zeros program for every distinct variable shape (tens of ms each on a CPU).
-            # Lowered and run as a Compiled object, so a build inside a trace still runs it.
             placeholders = [np.zeros(v.shape, v.dtype) for v in var_list]
-            init = jax.jit(self._update_rule(np.float32(1.0)).init).lower(placeholders).compile()
-            state = init(placeholders)
+            state = _initial_state(self._update_rule(np.float32(1.0)).init, placeholders)
             self._slots = SlotLayout(state, var_list, self._new_variable, self._slot_names, self._slot_groups)
         self.built = True
 
@@ -627,3 +624,34 @@ class Optimizer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _initial_state(init, placeholders):
+    """``init(placeholders)``, the rule's first state, without compiling when it can be helped.
+
+    Run op by op, init compiles a zeros program for every distinct variable shape (tens
+    of milliseconds each on a CPU, part of every script's first fit). Most rules' states
+    start as constants (zeros, an initial accumulator value): their traced program is
+    only ``broadcast_in_dim`` of literals, built here with NumPy. Anything else runs as
+    one compiled program (lowered and run as a Compiled object, so a build inside a
+    trace still runs it).
+    """
+    closed, shapes = jax.make_jaxpr(init, return_shape=True)(placeholders)
+    values = {}
+    for equation in closed.jaxpr.eqns:
+        operand = equation.invars[0] if equation.invars else None
+        if equation.primitive.name != "broadcast_in_dim" or not isinstance(operand, jax_core.Literal):
+            return jax.jit(init).lower(placeholders).compile()(placeholders)
+        aval = equation.outvars[0].aval
+        values[equation.outvars[0]] = np.full(aval.shape, operand.val, dtype=aval.dtype)
+    leaves = []
+    for var in closed.jaxpr.outvars:
+        if isinstance(var, jax_core.Literal):
+            leaves.append(np.asarray(var.val, dtype=var.aval.dtype))
+        elif var in values:
+            leaves.append(values[var])
+        else:  # an input or a captured constant passed through: compute it properly
+            return jax.jit(init).lower(placeholders).compile()(placeholders)
+    with jax.ensure_compile_time_eval():  # concrete arrays even when built inside a trace
+        arrays = [jax.device_put(value) for value in leaves]
+    return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(shapes), arrays)

@@ -8,6 +8,7 @@ one progress update. Any step runs this way, the built-in one or a model's own
 back to the Variables, so callbacks see, and checkpoints save, a consistent state.
 """
 
+import math
 import time
 
 import jax
@@ -125,6 +126,8 @@ def evaluate_arrays(model, training, arrays, batch_size, steps_limit, hooks) -> 
         group = 1
     else:
         group = row_chunks.chunk_steps_for(model, "evaluate", data, max(1, full_batches), batch_size)
+    # Batches side by side in each chunk, as predict runs them (a divisor of the chunk's batches).
+    side_by_side = math.gcd(group, model._chunk_plan(data[0], batch_size, builtin=True)[1]) if full_batches else 1
     state, binding = training.binding.read_for_test(), training.binding
     metrics, logs, reset = state.metrics, {}, True
     for first in range(0, last, group):
@@ -133,7 +136,8 @@ def evaluate_arrays(model, training, arrays, batch_size, steps_limit, hooks) -> 
         if count_here:
             chunk = row_chunks.chunk_rows(data, first * batch_size, group * batch_size)
             metrics, results = training.steps.test_chunk(
-                state._replace(metrics=metrics), chunk, 0, count_here, reset, batch_size=batch_size, tail=0
+                state._replace(metrics=metrics), chunk, 0, count_here, reset, batch_size=batch_size, tail=0,
+                group=side_by_side,
             )
             reset = False
         if with_tail:

@@ -5,6 +5,8 @@ model in inference mode), jitted once per model; callbacks' predict hooks see
 each batch (each ``steps_per_execution`` batches) with its outputs, as in Keras.
 """
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -67,30 +69,38 @@ class Predictor:
         self.__dict__["_compiled_predict"] = ((jit, builtin), function)
         return function
 
-    def _predict_chunk_function(self, steps: int, batch_size: int):
+    def _predict_chunk_function(self, steps: int, batch_size: int, group: int = 1):
         """``(trainable, non_trainable, chunk, count) -> outputs``: the first ``count`` of the
         chunk's ``steps`` batches predicted in one compiled loop, outputs stacked by batch
-        (the rest stay zero). Cached per model, mode and chunk shape."""
+        (the rest stay zero). Each turn of the loop predicts ``group`` batches side by side
+        (``vmap``: each batch still computed as its own batch), so small batches make
+        large matrix products. Cached per model, mode, chunk shape and group."""
         builtin = uses_builtin(self, "predict")
         cache = self.__dict__.setdefault("_compiled_predict_chunks", {})
-        key = (builtin, steps, batch_size)
+        key = (builtin, steps, batch_size, group)
         if key not in cache:
             predict_step = self._predict_step(builtin)
+            turns = steps // group
 
             def predict_chunk(trainable, non_trainable, chunk, count):
-                batches = jax.tree_util.tree_map(lambda a: a.reshape((steps, batch_size) + a.shape[1:]), chunk)
+                groups = jax.tree_util.tree_map(lambda a: a.reshape((turns, group, batch_size) + a.shape[1:]), chunk)
 
-                def batch(index):
-                    return jax.tree_util.tree_map(lambda a: a[index], batches)
+                def predict_group(index):
+                    batches = jax.tree_util.tree_map(lambda a: a[index], groups)
+                    if group == 1:
+                        one = predict_step(trainable, non_trainable, jax.tree_util.tree_map(lambda a: a[0], batches))
+                        return jax.tree_util.tree_map(lambda o: o[None], one)
+                    return jax.vmap(lambda batch: predict_step(trainable, non_trainable, batch))(batches)
 
-                shapes = jax.eval_shape(predict_step, trainable, non_trainable, batch(0))
-                stacked = jax.tree_util.tree_map(lambda s: jnp.zeros((steps,) + s.shape, s.dtype), shapes)
+                shapes = jax.eval_shape(predict_group, 0)
+                stacked = jax.tree_util.tree_map(lambda s: jnp.zeros((turns,) + s.shape, s.dtype), shapes)
 
                 def body(index, stacked):
-                    outputs = predict_step(trainable, non_trainable, batch(index))
+                    outputs = predict_group(index)
                     return jax.tree_util.tree_map(lambda buffer, o: buffer.at[index].set(o), stacked, outputs)
 
-                return jax.lax.fori_loop(0, count, body, stacked)
+                stacked = jax.lax.fori_loop(0, (count + group - 1) // group, body, stacked)
+                return jax.tree_util.tree_map(lambda a: a.reshape((steps,) + a.shape[2:]), stacked)
 
             cache[key] = jax.jit(predict_chunk)
         return cache[key]
@@ -115,9 +125,15 @@ class Predictor:
         steps = run_limits.capped_steps(steps)
         if not data_adapters.is_array_data(x):
             return self._predict_iterable(x, steps, what, self._predict_callbacks(callbacks, verbose, steps))
-        x = data_adapters.convert_inputs(self, x, what)
-        self._ensure_built(x)
-        count = data_adapters.validate_inputs(self, x, what)
+        hit = accepted_inputs.lookup(self, "predict", x)
+        if hit is not None:
+            x, count = hit
+        else:
+            given = x
+            x = data_adapters.convert_inputs(self, x, what)
+            self._ensure_built(x)
+            count = data_adapters.validate_inputs(self, x, what)
+            accepted_inputs.remember(self, "predict", given, x, count)
         batch_size = self._resolve_batch_size(batch_size)
         if steps is not None and steps * batch_size < count:  # as Keras: only the first `steps` batches
             count = steps * batch_size
@@ -134,8 +150,10 @@ class Predictor:
     def _predict_arrays(self, x, count: int, batch_size: int, callbacks, verbose, what):
         fixed = data_adapters.fixed_batch_size(self)
         hooks = self._predict_callbacks(callbacks, verbose, -(-count // batch_size))
-        if self._predict_jit() and self._predicts_rows(x, batch_size):
-            return self._predict_in_chunks(x, count, batch_size, hooks)
+        if self._predict_jit():
+            chunks, group = self._chunk_plan(x, batch_size)
+            if chunks:
+                return self._predict_in_chunks(x, count, batch_size, hooks, group)
 
         def batches():
             for start in range(0, count, batch_size):
@@ -148,23 +166,39 @@ class Predictor:
 
         return self._predict_batches(batches(), hooks, what)
 
-    def _predicts_rows(self, x, batch_size: int) -> bool:
-        """Whether a batch's outputs have one row per input row (so chunks can be padded and
-        cut) and the forward pass runs well inside a compiled loop (not a convolution on
-        the CPU, see training/step.py); decided once per model and input signature."""
-        sample = jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct((batch_size,) + np.shape(a)[1:], a.dtype), x)
-        key = (uses_builtin(self, "predict"), jax.tree_util.tree_structure(sample), tuple(jax.tree_util.tree_leaves(sample)))
-        cache = self.__dict__.setdefault("_predicts_rows_cache", {})
+    def _chunk_plan(self, x, batch_size: int, builtin: bool | None = None) -> tuple:
+        """``(chunks, group)`` for data like ``x``, decided once per model and signature.
+
+        ``chunks``: whether to predict in compiled chunks: a batch's outputs have one row
+        per input row (so chunks can be padded and cut), and the forward pass runs well
+        inside a compiled loop (not a convolution on the CPU, see training/step.py).
+        ``group``: how many batches each turn of a chunk's loop may run side by side: up
+        to ``GROUP_ROWS`` rows, within ``GROUP_BYTES`` for the largest per-batch
+        intermediate value, and only when the step can be vmapped (1 otherwise).
+        ``builtin``: plan for the model's own forward pass even when it overrides
+        ``predict_step`` (evaluate runs it)."""
+        builtin = uses_builtin(self, "predict") if builtin is None else builtin
+        key = (builtin, batch_size, row_chunks.signature(x))
+        cache = self.__dict__.setdefault("_chunk_plans", {})
         if key not in cache:
+            sample = jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct((batch_size,) + np.shape(a)[1:], a.dtype), x)
             trainable, non_trainable = self._variable_values()
             predict_step = self._predict_step(key[0])
             jaxpr = jax.make_jaxpr(predict_step)(trainable, non_trainable, sample)
             rows = all(len(o.shape) > 0 and o.shape[0] == batch_size for o in jax.tree_util.tree_leaves(jaxpr.out_avals))
             slow = jax.default_backend() == "cpu" and uses_primitives(jaxpr.jaxpr, SLOW_IN_CPU_LOOPS)
-            cache[key] = rows and not slow
+            # Only matrix products gain from larger operands; elementwise work does not.
+            group = _group_size(jaxpr.jaxpr, batch_size) if uses_primitives(jaxpr.jaxpr, MATRIX_PRODUCTS) else 1
+            if group > 1:
+                try:  # vmapping needs a batching rule for every operation (callbacks may lack one)
+                    pair = jax.tree_util.tree_map(lambda s: jax.ShapeDtypeStruct((2,) + s.shape, s.dtype), sample)
+                    jax.eval_shape(jax.vmap(lambda batch: predict_step(trainable, non_trainable, batch)), pair)
+                except Exception:  # noqa: BLE001 (any failure means: predict batch by batch)
+                    group = 1
+            cache[key] = (rows and not slow, group)
         return cache[key]
 
-    def _predict_in_chunks(self, x, count: int, batch_size: int, hooks):
+    def _predict_in_chunks(self, x, count: int, batch_size: int, hooks, side_by_side: int):
         """Predict array data in compiled chunks of batches: rows go to the device once, the
         outputs come back once; the predict hooks see every ``steps_per_execution`` batches
         (every batch when a callback has batch hooks), as in Keras."""
@@ -176,7 +210,8 @@ class Predictor:
             chunk = group if isinstance(group, int) else 1
         else:
             chunk = row_chunks.chunk_steps_for(self, "predict", x, steps, batch_size)
-        function = self._predict_chunk_function(chunk, batch_size)
+        # A whole number of groups per chunk (a chunk of steps_per_execution batches may be odd).
+        function = self._predict_chunk_function(chunk, batch_size, math.gcd(chunk, side_by_side))
         pieces = []
         hooks.on_predict_begin()
         # Read after on_predict_begin, as Keras: a callback may swap weights in (SwapEMAWeights).
@@ -279,6 +314,24 @@ class Predictor:
                 f"Use batch_size={fixed} or build the model with Input(shape=...)."
             )
         return int(batch_size)
+
+
+MATRIX_PRODUCTS = frozenset({"dot_general", "conv_general_dilated"})
+GROUP_ROWS = 512  # rows predicted side by side in a chunk: large products, still cache-sized
+GROUP_BYTES = 16 * 2**20  # the largest intermediate value of a group, at most
+
+
+def _group_size(jaxpr, batch_size: int) -> int:
+    """Batches per group: a power of two with at most ``GROUP_ROWS`` rows and at most
+    ``GROUP_BYTES`` in the step's largest batch-sized intermediate value."""
+    largest = 1
+    for equation in jaxpr.eqns:
+        for value in equation.outvars:
+            aval = value.aval
+            if getattr(aval, "shape", None) and aval.shape[0] == batch_size:
+                largest = max(largest, int(np.prod(aval.shape, dtype=np.int64)) * aval.dtype.itemsize)
+    limit = min(GROUP_ROWS // batch_size, GROUP_BYTES // largest)
+    return 1 << (max(1, limit).bit_length() - 1)
 
 
 def _rows_of(stacked, rows: int):

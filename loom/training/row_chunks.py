@@ -41,7 +41,10 @@ def chunk_steps_for(model, kind: str, x, steps: int, batch_size: int) -> int:
     chosen by the first call, kept by every later one, so a new length reuses its program
     (a shorter call pads, a longer one makes more calls)."""
     sizes = model.__dict__.setdefault("_chunk_steps", {})
-    return sizes.setdefault((kind, batch_size, signature(x)), steps_per_chunk(x, steps, batch_size))
+    key = (kind, batch_size, signature(x))
+    if key not in sizes:
+        sizes[key] = steps_per_chunk(x, steps, batch_size)
+    return sizes[key]
 
 
 def host_arrays(x):

@@ -132,7 +132,7 @@ class Steps:
         self._blocks = None if jit and loop == "auto" else (jit and loop == "blocks")
         self._fused_train_chunk = wrap(self._train_chunk, donate_argnums=(0,), static_argnames=epoch_statics)
         self.train_batch = wrap(self._train_batch, donate_argnums=(0,))
-        self._fused_test_chunk = wrap(self._test_chunk, static_argnames=("batch_size", "tail"))
+        self._fused_test_chunk = wrap(self._test_chunk, static_argnames=("batch_size", "tail", "group"))
         self.test_batch = wrap(self._test_batch)
         block_statics = ("size", "batch_size")
         self._train_block_jit = jax.jit(self._train_block, donate_argnums=(0,), static_argnames=block_statics)
@@ -278,9 +278,11 @@ class Steps:
         state, logs = self.train_one(state, batch, run_key)
         return state, self._results(state.metrics, logs)
 
-    def _test_chunk(self, state, data, start, count, reset, *, batch_size, tail):
+    def _test_chunk(self, state, data, start, count, reset, *, batch_size, tail, group=1):
         """Evaluate full batches ``start .. start+count`` (then the partial last one if
-        ``tail``), from fresh metrics if ``reset``; returns ``(metric values, results)``."""
+        ``tail``), from fresh metrics if ``reset``; returns ``(metric values, results)``.
+        With ``group`` > 1 the built-in step runs ``group`` batches side by side (see
+        ``_test_groups``)."""
         state = state._replace(metrics=self._metrics_from(state.metrics, reset))
 
         def batch_at(first_row, rows):
@@ -295,6 +297,8 @@ class Steps:
         if not self.jit:
             for step in range(int(start), int(start) + int(count)):
                 carry = body(step, carry)
+        elif samples >= batch_size and group > 1 and "test" not in self.custom and self.constraints is None:
+            carry = (self._test_groups(state, data, start, count, batch_size, group), carry[1])
         elif samples >= batch_size:  # (else only the partial batch)
             carry = jax.lax.fori_loop(start, start + count, body, carry)
         if tail:
@@ -304,6 +308,40 @@ class Steps:
         if self.constraints is not None:
             metrics = self.constraints.metrics(metrics)
         return metrics, self._results(metrics, logs)
+
+    def _test_groups(self, state, data, start, count, batch_size: int, group: int) -> list:
+        """The metric values after full batches ``start .. start+count``, ``group`` at a time:
+        the forward passes and losses of a group side by side (``vmap``: each batch still
+        its own batch), then each batch's metric update in order, so the metrics see what
+        the built-in test step would. Batches past the end of the chunk update nothing."""
+
+        def forward(batch):
+            x, y, sample_weight = batch
+            weights = self._sample_weights(y, sample_weight)
+            total, (predictions, _, per_output) = self._forward_loss(
+                state.trainable, state.non_trainable, x, y, weights, False, None
+            )
+            return y, predictions, weights, total, per_output
+
+        def update(metrics, item):
+            index, (y, predictions, weights, total, per_output) = item
+            new = self.compile_metrics.update(
+                metrics, y, predictions, weights, total, per_output, jnp.float32(batch_size)
+            )
+            return [jnp.where(index < start + count, n, m) for n, m in zip(new, metrics)], None
+
+        def turn(index, metrics):
+            first = start + index * group
+            batches = jax.tree_util.tree_map(
+                lambda a: jax.lax.dynamic_slice_in_dim(a, first * batch_size, group * batch_size).reshape(
+                    (group, batch_size) + a.shape[1:]
+                ),
+                data,
+            )
+            results = jax.vmap(forward)(batches)
+            return jax.lax.scan(update, metrics, (first + jnp.arange(group), results))[0]
+
+        return jax.lax.fori_loop(0, (count + group - 1) // group, turn, list(state.metrics))
 
     def _test_batch(self, state, batch, reset):
         metrics = self._metrics_from(state.metrics, reset)
@@ -359,11 +397,14 @@ class Steps:
             state, logs = self.train_one(state, _gather(data, rows), run_key)
         return state, self._results(state.metrics, logs)
 
-    def test_chunk(self, state, data, start, count, reset, *, batch_size, tail):
+    def test_chunk(self, state, data, start, count, reset, *, batch_size, tail, group=1):
         """Evaluate full batches ``start .. start+count`` (then the partial last one if
-        ``tail``), from fresh metrics if ``reset``: ``(metric values, results)``."""
+        ``tail``), from fresh metrics if ``reset``: ``(metric values, results)``. ``group``:
+        batches side by side, a divisor of the chunk's batches (see ``_test_groups``)."""
         if not self.jit or not self.uses_blocks(state, data, batch_size):
-            return self._fused_test_chunk(state, data, start, count, reset, batch_size=batch_size, tail=tail)
+            return self._fused_test_chunk(
+                state, data, start, count, reset, batch_size=batch_size, tail=tail, group=group if self.jit else 1
+            )
         metrics = self.metric_state.reset_values() if reset else state.metrics
         results, step, end = None, int(start), int(start) + int(count)
         while step < end:

@@ -194,16 +194,16 @@ class Trainer(Predictor, StepMethods):
         data_adapters.check_counts(count, y, sample_weight, what)
         return x, y, sample_weight, count
 
-    def _prepare_batch(self, x, y, sample_weight, method: str, what: str):
-        """``_prepare_arrays`` for one batch, skipped for a batch shaped like one ``method``
-        accepted before (see accepted_inputs.py)."""
+    def _prepare_arrays_once(self, x, y, sample_weight, method: str, what: str):
+        """``_prepare_arrays``, skipped for data shaped like data ``method`` accepted before
+        (see accepted_inputs.py)."""
         given = (x, y, sample_weight)
         hit = accepted_inputs.lookup(self, method, given)
         if hit is not None:
-            return hit[0]
+            return (*hit[0], hit[1])
         x, y, sample_weight, count = self._prepare_arrays(x, y, sample_weight, what)
         accepted_inputs.remember(self, method, given, (x, y, sample_weight), count)
-        return x, y, sample_weight
+        return x, y, sample_weight, count
 
     # --- fit ------------------------------------------------------------------------
     def fit(
@@ -244,7 +244,7 @@ class Trainer(Predictor, StepMethods):
                 raise ValueError(f"{what}: when x is an iterable of batches, y must be None (the batches carry it).")
             return self._fit_iterable(x, epochs, verbose, callbacks, validation_data, initial_epoch, steps_per_epoch,
                                       validation_steps, validation_freq, class_weight, shuffle)
-        x, y, sample_weight, count = self._prepare_arrays(x, y, sample_weight, what)
+        x, y, sample_weight, count = self._prepare_arrays_once(x, y, sample_weight, "fit", what)
         validation = None
         if validation_split:
             if validation_data is not None:
@@ -350,7 +350,7 @@ class Trainer(Predictor, StepMethods):
         steps = run_limits.capped_steps(steps)
         data_adapters.require_data(x, what)
         if data_adapters.is_array_data(x):
-            x, y, sample_weight, count = self._prepare_arrays(x, y, sample_weight, what)
+            x, y, sample_weight, count = self._prepare_arrays_once(x, y, sample_weight, "evaluate", what)
             training = self._compiled_run(x, y, None)
             check_sparse_labels(training, y, what)
             batch_size = self._resolve_batch_size(batch_size)
@@ -480,7 +480,7 @@ class Trainer(Predictor, StepMethods):
         """One training step on one batch; returns the loss (and metrics) after it."""
         self._require_compiled("train_on_batch")
         what = f"Model '{self.name}'.train_on_batch"
-        x, y, sample_weight = self._prepare_batch(x, y, sample_weight, "train_on_batch", what)
+        x, y, sample_weight, _ = self._prepare_arrays_once(x, y, sample_weight, "train_on_batch", what)
         # Several processes: each passes its rows of one global batch (see placement).
         x, y, sample_weight = placement.global_rows((x, y, sample_weight), what)
         training = self._compiled_run(x, y, class_weight)
@@ -498,7 +498,7 @@ class Trainer(Predictor, StepMethods):
         """Loss (and metrics) on one batch, without updating the model."""
         self._require_compiled("test_on_batch")
         what = f"Model '{self.name}'.test_on_batch"
-        x, y, sample_weight = self._prepare_batch(x, y, sample_weight, "test_on_batch", what)
+        x, y, sample_weight, _ = self._prepare_arrays_once(x, y, sample_weight, "test_on_batch", what)
         # Several processes: each passes its rows of one global batch (see placement).
         x, y, sample_weight = placement.global_rows((x, y, sample_weight), what)
         training = self._compiled_run(x, y, None)
