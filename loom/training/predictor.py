@@ -16,6 +16,7 @@ from loom.config import run_limits
 from loom.distribution import placement
 from loom.state import autocast_scope, stateless_scope
 from loom.training import accepted_inputs, data_adapters, row_chunks
+from loom.training.row_independence import rows_are_independent
 from loom.training.step import SLOW_IN_CPU_LOOPS, uses_primitives
 from loom.training.step_adapter import StepAdapter, uses_builtin
 
@@ -151,9 +152,9 @@ class Predictor:
         fixed = data_adapters.fixed_batch_size(self)
         hooks = self._predict_callbacks(callbacks, verbose, -(-count // batch_size))
         if self._predict_jit():
-            chunks, group = self._chunk_plan(x, batch_size)
+            chunks, group, row_wise = self._chunk_plan(x, batch_size)
             if chunks:
-                return self._predict_in_chunks(x, count, batch_size, hooks, group)
+                return self._predict_in_chunks(x, count, batch_size, hooks, group, row_wise)
 
         def batches():
             for start in range(0, count, batch_size):
@@ -167,7 +168,7 @@ class Predictor:
         return self._predict_batches(batches(), hooks, what)
 
     def _chunk_plan(self, x, batch_size: int, builtin: bool | None = None) -> tuple:
-        """``(chunks, group)`` for data like ``x``, decided once per model and signature.
+        """``(chunks, group, row_wise)`` for data like ``x``, decided once per model and signature.
 
         ``chunks``: whether to predict in compiled chunks: a batch's outputs have one row
         per input row (so chunks can be padded and cut), and the forward pass runs well
@@ -175,8 +176,9 @@ class Predictor:
         ``group``: how many batches each turn of a chunk's loop may run side by side: up
         to ``GROUP_ROWS`` rows, within ``GROUP_BYTES`` for the largest per-batch
         intermediate value, and only when the step can be vmapped (1 otherwise).
-        ``builtin``: plan for the model's own forward pass even when it overrides
-        ``predict_step`` (evaluate runs it)."""
+        ``row_wise``: whether the outputs provably depend row by row on the inputs (see
+        row_independence.py), so a partial batch may be padded. ``builtin``: plan for the
+        model's own forward pass even when it overrides ``predict_step`` (evaluate runs it)."""
         builtin = uses_builtin(self, "predict") if builtin is None else builtin
         key = (builtin, batch_size, row_chunks.signature(x))
         cache = self.__dict__.setdefault("_chunk_plans", {})
@@ -195,14 +197,24 @@ class Predictor:
                     jax.eval_shape(jax.vmap(lambda batch: predict_step(trainable, non_trainable, batch)), pair)
                 except Exception:  # noqa: BLE001 (any failure means: predict batch by batch)
                     group = 1
-            cache[key] = (rows and not slow, group)
+            flat = [len(jax.tree_util.tree_leaves(part)) for part in (trainable, non_trainable, sample)]
+            row_wise = rows_are_independent(jaxpr, [False] * (flat[0] + flat[1]) + [True] * flat[2])
+            cache[key] = (rows and not slow, group, row_wise)
         return cache[key]
 
-    def _predict_in_chunks(self, x, count: int, batch_size: int, hooks, side_by_side: int):
+    def _predict_in_chunks(self, x, count: int, batch_size: int, hooks, side_by_side: int, row_wise: bool):
         """Predict array data in compiled chunks of batches: rows go to the device once, the
         outputs come back once; the predict hooks see every ``steps_per_execution`` batches
-        (every batch when a callback has batch hooks), as in Keras."""
+        (every batch when a callback has batch hooks), as in Keras.
+
+        A partial last batch is padded into its chunk when the outputs are proven to depend
+        row by row on the inputs (``row_wise``, see row_independence.py); otherwise it is
+        predicted at its own size, as Keras does, so rows never see the padding."""
         x = row_chunks.host_arrays(x)
+        # The partial batch, predicted alone (a model built for a fixed batch size takes only
+        # that size: its partial batch is padded, as the batch-by-batch path pads it).
+        own_size = 0 if row_wise or data_adapters.fixed_batch_size(self) else count % batch_size
+        count -= own_size
         steps = -(-count // batch_size)
         group = getattr(self, "steps_per_execution", "auto")
         per_group = hooks.needs_batch_hooks_for("predict")
@@ -226,6 +238,15 @@ class Predictor:
             pieces.append((outputs, rows))
             if per_group:
                 hooks.on_predict_batch_end(first + count_here - 1, {"outputs": _rows_of(outputs, rows)})
+        if own_size:
+            if per_group:
+                hooks.on_predict_batch_begin(steps)
+            rows = data_adapters.slice_rows(x, count, count + own_size)
+            outputs = self._predict_function()(trainable, non_trainable, rows)
+            outputs = jax.tree_util.tree_map(lambda o: o[None], outputs)  # stacked as one batch
+            pieces.append((outputs, own_size))
+            if per_group:
+                hooks.on_predict_batch_end(steps, {"outputs": _rows_of(outputs, own_size)})
         hooks.on_predict_end()
         # One transfer of every chunk's outputs, stitched on the host.
         host = placement.to_host([outputs for outputs, _ in pieces])

@@ -28,8 +28,8 @@ def _plan(model, x, batch_size):
 
 def test_a_dense_model_predicts_in_groups_and_matches_numpy():
     model, x = _dense_model(), np.random.default_rng(0).normal(size=(1000, 6)).astype("float32")
-    chunks, group = _plan(model, x, 8)
-    assert chunks and group == predictor.GROUP_ROWS // 8  # 64 batches side by side
+    chunks, group, row_wise = _plan(model, x, 8)
+    assert chunks and row_wise and group == predictor.GROUP_ROWS // 8  # 64 batches side by side
     np.testing.assert_allclose(model.predict(x, batch_size=8, verbose=0), _numpy_dense(model, x), rtol=1e-5,
                                atol=1e-5)
 
@@ -74,7 +74,7 @@ def test_a_step_that_cannot_be_vmapped_predicts_batch_by_batch():
     inputs = loom.Input((3,))
     model = loom.Model(inputs, layers.Dense(2, use_bias=False)(layers.Lambda(host_double)(inputs)))
     x = np.random.default_rng(3).normal(size=(40, 3)).astype("float32")
-    assert _plan(model, x, 4) == (True, 1)
+    assert _plan(model, x, 4)[:2] == (True, 1)
     (kernel,) = model.get_weights()
     np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), (2 * x) @ kernel, rtol=1e-5, atol=1e-5)
 
