@@ -8,11 +8,11 @@ rows. Keras predicts the partial batch at its own size, so loom does too unless 
 module proves, from the traced step, that padding changes nothing.
 
 The proof follows the batch axis of every value through the jaxpr. It knows the
-primitives dense, convolutional and elementwise models are made of, and answers "not
-proven" for anything else (gathers, loops, sorts across rows, unknown primitives): a
-wrong "no" costs one compile of the partial batch, a wrong "yes" would change results.
-Depending on a row's position (a constant added row by row) is fine: padding keeps
-every real row where it was.
+primitives dense, convolutional, elementwise and embedding models are made of, and
+answers "not proven" for anything else (loops, sorts across rows, gathers of batched
+values, unknown primitives): a wrong "no" costs one compile of the partial batch, a
+wrong "yes" would change results. Depending on a row's position (a constant added
+row by row) is fine: padding keeps every real row where it was.
 """
 
 from jax.extend import core as jax_core
@@ -114,8 +114,8 @@ def _rule(equation, operands: list) -> list:
     if name == "conv_general_dilated":
         lhs, rhs = operands
         numbers = params["dimension_numbers"]
-        if rhs is not None or lhs != numbers.lhs_spec[0]:
-            raise _NotProven
+        if rhs is not None or lhs != numbers.lhs_spec[0] or params.get("batch_group_count", 1) != 1:
+            raise _NotProven  # (batch groups would mix rows)
         return [numbers.out_spec[0]]
     if name == "concatenate":
         if len(set(batched)) != 1 or len(batched) != len(operands) or params["dimension"] == batched[0]:
@@ -153,6 +153,8 @@ def _rule(equation, operands: list) -> list:
         if axis == len(_shape(equation.invars[0])) - 1:
             raise _NotProven
         return [axis, axis]
+    if name == "gather" and operands[0] is None:  # a lookup in a table (Embedding): row i reads ids of row i
+        return [_gather(equation, operands[1])]
     inner = params.get(_CALLS[name]) if name in _CALLS else None
     if inner is not None:  # nested jit, custom_jvp/custom_vjp functions, remat
         inner = inner.jaxpr if hasattr(inner, "jaxpr") else inner
@@ -178,3 +180,16 @@ def _dot_general(equation, operands: list):
     if rhs not in rhs_free:
         raise _NotProven
     return len(rhs_batch) + len(lhs_free) + rhs_free.index(rhs)
+
+
+def _gather(equation, axis: int) -> int:
+    """The output axis of rows for a gather from an unbatched operand with indices whose rows
+    are on ``axis``: the output's non-offset axes are the indices' axes (but the last, the
+    index vector), in order."""
+    numbers = equation.params["dimension_numbers"]
+    index_rank = len(_shape(equation.invars[1]))
+    if numbers.operand_batching_dims or axis == index_rank - 1:
+        raise _NotProven
+    output_rank = len(_shape(equation.outvars[0]))
+    batch_positions = [d for d in range(output_rank) if d not in numbers.offset_dims]
+    return batch_positions[axis]

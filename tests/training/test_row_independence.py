@@ -38,6 +38,15 @@ def test_row_wise_functions_are_proven(function):
     assert _row_wise(function, (8, 4))
 
 
+def test_a_table_lookup_by_each_rows_ids_is_proven():
+    table = np.arange(40, dtype=np.float32).reshape(10, 4)
+    specs = jax.ShapeDtypeStruct((8, 5), np.int32)
+    closed = jax.make_jaxpr(lambda t, ids: jnp.take(t, ids, axis=0).sum(axis=1))(table, specs)
+    assert rows_are_independent(closed, [False, True])
+    closed = jax.make_jaxpr(lambda t, ids: jnp.take(t, ids.T, axis=0))(table, specs)  # rows moved to axis 1
+    assert not rows_are_independent(closed, [False, True])
+
+
 @pytest.mark.parametrize(
     "function",
     [
@@ -47,6 +56,7 @@ def test_row_wise_functions_are_proven(function):
         lambda x: jnp.sort(x, axis=0),
         lambda x: x[::-1],
         lambda x: x[jnp.array([1, 0, 2, 3, 4, 5, 6, 7])],
+        lambda x: jnp.take(x, jnp.array([0, 1]), axis=1),  # a gather from the batched value itself
         lambda x: jnp.roll(x, 1, axis=0),
         lambda x: x.reshape(4, 8),
         lambda x: jax.lax.scan(lambda c, row: (c + row, c), jnp.zeros(4), x)[1],
@@ -91,11 +101,11 @@ def test_predict_hooks_see_the_partial_batch_too():
     assert seen == [(0, 4), (1, 4), (2, 2)]
 
 
-def test_an_embedding_model_is_not_proven_and_still_predicts_right():
+def test_an_embedding_model_is_proven_and_predicts_right():
     inputs = loom.Input((5,), dtype="int32")
     model = loom.Model(inputs, layers.GlobalAveragePooling1D()(layers.Embedding(10, 4)(inputs)))
     ids = np.random.default_rng(1).integers(0, 10, size=(13, 5)).astype("int32")
-    assert model._chunk_plan(ids, 4)[2] is False  # a gather: not proven (conservative)
+    assert model._chunk_plan(ids, 4)[2] is True  # a lookup of each row's own ids
     (table,) = model.get_weights()
     np.testing.assert_allclose(model.predict(ids, batch_size=4, verbose=0), table[ids].mean(axis=1), rtol=1e-5)
 
