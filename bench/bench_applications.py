@@ -51,10 +51,16 @@ def hand_written_runner(model, x, y):
     return common.jit_per_step_runner(step, state, (jax.device_put(x), jax.device_put(y)), BATCH)
 
 
-def run(epochs: int = EPOCHS, rounds: int = ROUNDS):
+def data():
+    """``(x, y, batch_size)``: random images and labels (also bench_first_epoch.py's)."""
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (SAMPLES, SIZE, SIZE, 3)).astype("float32")
     y = rng.integers(0, CLASSES, SAMPLES).astype("int32")
+    return x, y, BATCH
+
+
+def run(epochs: int = EPOCHS, rounds: int = ROUNDS):
+    x, y, _ = data()
     first, runners = {}, {}
     first["loom fit"], runners["loom fit"] = common.loom_fit_runner(build(loom), x, y, BATCH)
     runners["jit per step"] = hand_written_runner(build(loom), x, y)

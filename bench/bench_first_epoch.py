@@ -6,7 +6,7 @@ Each measurement is its own Python process: build the seed model, compile it, an
 ``fit(epochs=1)`` (set-up and compiling included). Rounds alternate the contenders; the
 table shows the median seconds and the range.
 
-Run: python bench/bench_first_epoch.py [--rounds R] [--seed NAME]
+Run: python bench/bench_first_epoch.py [--rounds R] [--seed NAME] [--mobilenet]
 """
 
 import argparse
@@ -22,17 +22,26 @@ import seed_cases
 CHILD = """
 import sys, time
 sys.path.insert(0, {bench!r})
-import seed_cases
-case = [c for c in seed_cases.cases() if c.name == {name!r}][0]
-if {keras!r}:
-    model = case.make_keras()
+import numpy as np
+if {name!r} == MOBILENET:
+    import bench_applications
+    if {keras!r}:
+        import keras as library
+    else:
+        import loom as library
+        import loom.applications
+    model = bench_applications.build(library)
+    x, y, batch_size = bench_applications.data()
 else:
-    model = case.make_loom()
-model.compile("adam", case.loss)
+    import seed_cases
+    case = [c for c in seed_cases.cases() if c.name == {name!r}][0]
+    model = case.make_keras() if {keras!r} else case.make_loom()
+    model.compile("adam", case.loss)
+    x, y, batch_size = case.x, case.y, 32
 started = time.perf_counter()
-model.fit(case.x, case.y, batch_size=32, epochs=1, verbose=0)
+model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
 print("SECONDS", time.perf_counter() - started)
-"""
+""".replace("MOBILENET", repr("MobileNetV2"))
 
 
 def _seconds(name: str, keras: bool, cache: str | None) -> float:
@@ -50,18 +59,20 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", help="only the cases whose name contains this")
+    parser.add_argument("--mobilenet", action="store_true", help="also MobileNetV2 (bench_applications.py's set-up)")
     args = parser.parse_args(argv)
     with_keras = common.keras_available()
-    for case in seed_cases.cases():
-        if args.seed and args.seed not in case.name:
+    names = [case.name for case in seed_cases.cases()] + (["MobileNetV2"] if args.mobilenet else [])
+    for name in names:
+        if args.seed and args.seed not in name:
             continue
         times = {"loom, empty cache": [], "loom, cache from the last run": [], "Keras": []}
         for _ in range(args.rounds):
             with tempfile.TemporaryDirectory() as cache:
-                times["loom, empty cache"].append(_seconds(case.name, False, cache))
-                times["loom, cache from the last run"].append(_seconds(case.name, False, cache))
+                times["loom, empty cache"].append(_seconds(name, False, cache))
+                times["loom, cache from the last run"].append(_seconds(name, False, cache))
             if with_keras:
-                times["Keras"].append(_seconds(case.name, True, None))
+                times["Keras"].append(_seconds(name, True, None))
         rows = []
         for label, values in times.items():
             if values:
@@ -71,7 +82,7 @@ def main(argv=None):
             keras = statistics.median(times["Keras"])
             for label in ("loom, empty cache", "loom, cache from the last run"):
                 rows.append((f"Keras / {label}", f"{keras / statistics.median(times[label]):.2f}x"))
-        common.print_table(f"{case.name}: first fit epoch of a new process, {args.rounds} rounds", rows)
+        common.print_table(f"{name}: first fit epoch of a new process, {args.rounds} rounds", rows)
 
 
 if __name__ == "__main__":

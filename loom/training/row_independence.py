@@ -8,11 +8,12 @@ rows. Keras predicts the partial batch at its own size, so loom does too unless 
 module proves, from the traced step, that padding changes nothing.
 
 The proof follows the batch axis of every value through the jaxpr. It knows the
-primitives dense, convolutional, elementwise and embedding models are made of, and
-answers "not proven" for anything else (loops, sorts across rows, gathers of batched
-values, unknown primitives): a wrong "no" costs one compile of the partial batch, a
-wrong "yes" would change results. Depending on a row's position (a constant added
-row by row) is fine: padding keeps every real row where it was.
+primitives dense, convolutional, elementwise, embedding and recurrent models are made
+of, and answers "not proven" for anything else (while loops, scans over the rows,
+sorts across rows, gathers of batched values, unknown primitives): a wrong "no" costs
+one compile of the partial batch, a wrong "yes" would change results. Depending on a
+row's position (a constant added row by row) is fine: padding keeps every real row
+where it was.
 """
 
 from jax.extend import core as jax_core
@@ -155,6 +156,8 @@ def _rule(equation, operands: list) -> list:
         return [axis, axis]
     if name == "gather" and operands[0] is None:  # a lookup in a table (Embedding): row i reads ids of row i
         return [_gather(equation, operands[1])]
+    if name == "scan":
+        return _scan(equation, operands)
     inner = params.get(_CALLS[name]) if name in _CALLS else None
     if inner is not None:  # nested jit, custom_jvp/custom_vjp functions, remat
         inner = inner.jaxpr if hasattr(inner, "jaxpr") else inner
@@ -193,3 +196,26 @@ def _gather(equation, axis: int) -> int:
     output_rank = len(_shape(equation.outvars[0]))
     batch_positions = [d for d in range(output_rank) if d not in numbers.offset_dims]
     return batch_positions[axis]
+
+
+def _scan(equation, operands: list) -> list:
+    """A scan over an axis other than the rows (an RNN over time): the body sees each
+    operand's slice, its carry keeps the rows where they are from one step to the next."""
+    params = equation.params
+    body, consts, carries = params["jaxpr"].jaxpr, params["num_consts"], params["num_carry"]
+    sliced = []
+    for axis in operands[consts + carries :]:
+        if axis == 0:
+            raise _NotProven  # scanning over the rows themselves
+        sliced.append(None if axis is None else axis - 1)
+    carry = list(operands[consts : consts + carries])
+    for _ in range(carries + 1):  # a carry made from constants picks up rows at most once per carry
+        results = _walk(body, list(operands[:consts]) + carry + sliced)
+        new = results[:carries]
+        if new == carry:
+            stacked = [None if axis is None else axis + 1 for axis in results[carries:]]
+            return carry + stacked
+        if any(before is not None and before != after for before, after in zip(carry, new)):
+            raise _NotProven  # a carry's rows moved between steps
+        carry = [before if before is not None else after for before, after in zip(carry, new)]
+    raise _NotProven
