@@ -41,9 +41,9 @@ def compiled_run_for(model, x_sample, y: list, class_weight) -> "CompiledRun":
     """The compiled machinery of ``model`` for its current trainable set and
     class weights; cached on the model as ``_training``."""
     current = model._training
-    if current is not None and class_weight is None and current.key[1] is None:
-        if current.version == structure_version.current():  # nothing about the model changed
-            return current
+    unchanged = current is not None and current.version == structure_version.current()
+    if unchanged and class_weight is None and current.key[1] is None:  # nothing about the model changed
+        return current
     key = (
         tuple(id(v) for v in model.trainable_variables),
         None if class_weight is None else tuple(sorted(class_weight.items())),

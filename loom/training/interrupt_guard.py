@@ -9,12 +9,12 @@ written back, so an interrupted fit leaves the last consistent state: weights,
 optimizer and metrics of the last finished call.
 """
 
+# ``_signal``: the C functions under ``signal``, the same calls without the enum
+# conversions that ``signal.signal`` adds (a measurable share of a single-batch call on a
+# small model).
+import _signal
 import signal
 import threading
-
-# The C functions under ``signal``: the same calls without the enum conversions that
-# ``signal.signal`` adds, a measurable share of a single-batch call on a small model.
-import _signal
 
 
 class deferred_interrupt:  # noqa: N801 (used as a context manager, like contextlib's)

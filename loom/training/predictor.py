@@ -36,6 +36,20 @@ class Predictor:
         if not self.built:
             self(data_adapters.slice_rows(x, 0, 1))
 
+    def _checked_inputs(self, x, method: str, what: str):
+        """``(x, count)``: inputs converted and checked against the model (built on first
+        use), the checks skipped for inputs shaped like inputs ``method`` accepted before
+        (see accepted_inputs.py)."""
+        hit = accepted_inputs.lookup(self, method, x)
+        if hit is not None:
+            return hit
+        given = x
+        x = data_adapters.convert_inputs(self, x, what)
+        self._ensure_built(x)
+        count = data_adapters.validate_inputs(self, x, what)
+        accepted_inputs.remember(self, method, given, x, count)
+        return x, count
+
     def _variable_values(self):
         if stateless_scope.in_stateless_scope() or autocast_scope.get_autocast_scope() is not None:
             return [v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables]
@@ -126,15 +140,7 @@ class Predictor:
         steps = run_limits.capped_steps(steps)
         if not data_adapters.is_array_data(x):
             return self._predict_iterable(x, steps, what, self._predict_callbacks(callbacks, verbose, steps))
-        hit = accepted_inputs.lookup(self, "predict", x)
-        if hit is not None:
-            x, count = hit
-        else:
-            given = x
-            x = data_adapters.convert_inputs(self, x, what)
-            self._ensure_built(x)
-            count = data_adapters.validate_inputs(self, x, what)
-            accepted_inputs.remember(self, "predict", given, x, count)
+        x, count = self._checked_inputs(x, "predict", what)
         batch_size = self._resolve_batch_size(batch_size)
         if steps is not None and steps * batch_size < count:  # as Keras: only the first `steps` batches
             count = steps * batch_size
@@ -305,15 +311,7 @@ class Predictor:
     def predict_on_batch(self, x):
         """Outputs for one batch ``x``, as NumPy arrays."""
         what = f"Model '{self.name}'.predict_on_batch"
-        hit = accepted_inputs.lookup(self, "predict_on_batch", x)
-        if hit is not None:
-            x, count = hit
-        else:
-            given = x
-            x = data_adapters.convert_inputs(self, x, what)
-            self._ensure_built(x)
-            count = data_adapters.validate_inputs(self, x, what)
-            accepted_inputs.remember(self, "predict_on_batch", given, x, count)
+        x, count = self._checked_inputs(x, "predict_on_batch", what)
         x = placement.global_rows(x, what)  # several processes: each passes its rows of one batch
         trainable, non_trainable = self._variable_values()
         outputs = self._predict_function()(trainable, non_trainable, x)

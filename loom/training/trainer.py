@@ -9,7 +9,6 @@ module imports nothing from ``loom.models``: it works on ``self``.
 import warnings
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from loom import callbacks as callbacks_module
