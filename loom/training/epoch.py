@@ -126,9 +126,12 @@ def evaluate_arrays(model, training, arrays, batch_size, steps_limit, hooks) -> 
         group = 1
     else:
         group = row_chunks.chunk_steps_for(model, "evaluate", data, max(1, full_batches), batch_size)
-    # Batches side by side in each chunk, as predict runs them (a divisor of the chunk's batches).
-    side_by_side = math.gcd(group, model._chunk_plan(data[0], batch_size, builtin=True)[1]) if full_batches else 1
     state, binding = training.binding.read_for_test(), training.binding
+    # Batches side by side in each chunk, as predict runs them (a divisor of the chunk's
+    # batches); not in straight-line blocks (CPU convolutions), which run one batch a call.
+    side_by_side = 1
+    if full_batches and training.steps.jit and not training.steps.uses_blocks(state, data, batch_size):
+        side_by_side = math.gcd(group, model._chunk_plan(data[0], batch_size, builtin=True)[1])
     metrics, logs, reset = state.metrics, {}, True
     for first in range(0, last, group):
         count_here, with_tail = split_chunk(first, group, full_batches, tail)

@@ -195,8 +195,10 @@ class Predictor:
             jaxpr = jax.make_jaxpr(predict_step)(trainable, non_trainable, sample)
             rows = all(len(o.shape) > 0 and o.shape[0] == batch_size for o in jax.tree_util.tree_leaves(jaxpr.out_avals))
             slow = jax.default_backend() == "cpu" and uses_primitives(jaxpr.jaxpr, SLOW_IN_CPU_LOOPS)
+            chunks = rows and not slow
             # Only matrix products gain from larger operands; elementwise work does not.
-            group = _group_size(jaxpr.jaxpr, batch_size) if uses_primitives(jaxpr.jaxpr, MATRIX_PRODUCTS) else 1
+            products = chunks and uses_primitives(jaxpr.jaxpr, MATRIX_PRODUCTS)
+            group = _group_size(jaxpr.jaxpr, batch_size) if products else 1
             if group > 1:
                 try:  # vmapping needs a batching rule for every operation (callbacks may lack one)
                     pair = jax.tree_util.tree_map(lambda s: jax.ShapeDtypeStruct((2,) + s.shape, s.dtype), sample)
@@ -205,7 +207,7 @@ class Predictor:
                     group = 1
             flat = [len(jax.tree_util.tree_leaves(part)) for part in (trainable, non_trainable, sample)]
             row_wise = rows_are_independent(jaxpr, [False] * (flat[0] + flat[1]) + [True] * flat[2])
-            cache[key] = (rows and not slow, group, row_wise)
+            cache[key] = (chunks, group, row_wise)
         return cache[key]
 
     def _predict_in_chunks(self, x, count: int, batch_size: int, hooks, side_by_side: int, row_wise: bool):

@@ -357,10 +357,11 @@ class Steps:
                 batch = jax.tree_util.tree_map(
                     lambda a: jax.ShapeDtypeStruct((batch_size, *a.shape[1:]), a.dtype), data
                 )
-                if "train" in self.custom:  # the model's own step may not call the model on the batch
+                if "train" in self.custom and state.optimizer:
+                    # The model's own step may not call the model on the batch (a GAN's images).
                     forward = jax.make_jaxpr(lambda s, b: self.train_one(s, b, jax.random.PRNGKey(0)))(state, batch).jaxpr
-                else:
-                    forward = jax.make_jaxpr(self.test_step)(state, batch).jaxpr
+                else:  # (evaluation's state has no optimizer slots: trace what evaluation runs)
+                    forward = jax.make_jaxpr(self.test_one)(state, batch).jaxpr
                 self._blocks = uses_primitives(forward, SLOW_IN_CPU_LOOPS)
         return self._blocks
 

@@ -320,3 +320,15 @@ def test_custom_step_fit_with_jax_grad_in_data_form_and_an_optimizer_apply():
     reference.fit(x, y, batch_size=64, epochs=3, shuffle=False, verbose=0)
     _same_weights(custom, reference)
     assert int(custom.optimizer.iterations.value) == 3
+
+
+def test_evaluate_before_any_fit_with_a_custom_train_step():
+    # Evaluation reads no optimizer slots; deciding how chunks loop must not trace the
+    # model's own train step (which reads them) with evaluation's state.
+    x, y = _data(rows=50)
+    model = _functional(CountingStep)
+    model.compile("sgd", "mse")
+    before = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    history = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert history.history["calls"] == [4.0]
+    assert np.isfinite(before["loss"])
